@@ -1,0 +1,3 @@
+"""mfdoctor: the configuration doctor for Metaflow."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""The known key set: from the installed Metaflow (parsed, cached) or the bundled snapshot.
+
+Repeated runs do no parsing: the parsed catalog is cached as JSON in the user's cache
+directory, keyed by Metaflow version and a fingerprint (path, size, mtime) of every
+source file it was read from. A cache that cannot be written is not an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from typing import Optional
+
+from .build import FORMAT, build_catalog_data, find_metaflow, fingerprint_files, metaflow_version
+from .model import PREFIX, Catalog, KeySpec, full_name
+
+__all__ = ["Catalog", "KeySpec", "PREFIX", "full_name", "load_catalog", "cache_dir"]
+
+SNAPSHOT = os.path.join(os.path.dirname(__file__), "snapshot.json")
+
+
+def cache_dir() -> str:
+    base = os.environ.get("MFDOCTOR_CACHE_DIR")
+    if base:
+        return base
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "mfdoctor")
+
+
+def _fingerprint(pkg_dir: str) -> str:
+    h = hashlib.sha256(str(FORMAT).encode())
+    for path in fingerprint_files(pkg_dir):
+        try:
+            st = os.stat(path)
+            h.update(("%s|%d|%d\n" % (path, st.st_size, st.st_mtime_ns)).encode())
+        except OSError:
+            h.update(("%s|-\n" % path).encode())
+    return h.hexdigest()[:16]
+
+
+def _load_json(path: str) -> Optional[dict]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_atomic(path: str, data: dict) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # read-only home, full disk: the next run parses again
+
+
+def load_snapshot() -> Catalog:
+    with open(SNAPSHOT, encoding="utf-8") as f:
+        data = json.load(f)
+    data["source"] = "bundled"
+    return Catalog(data)
+
+
+def load_catalog(prefer: str = "auto") -> Catalog:
+    """`auto`: the installed Metaflow if there is one, else the bundled snapshot.
+
+    `MFDOCTOR_CATALOG=bundled` forces the snapshot (useful to compare machines).
+    """
+    prefer = os.environ.get("MFDOCTOR_CATALOG", prefer)
+    pkg_dir = None if prefer == "bundled" else find_metaflow()
+    if pkg_dir is None:
+        return load_snapshot()
+    version = metaflow_version(pkg_dir)
+    path = os.path.join(cache_dir(), "catalog-%s-%s.json" % (version, _fingerprint(pkg_dir)))
+    data = _load_json(path)
+    if data is None:
+        try:
+            data = build_catalog_data(pkg_dir, "installed")
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            # A broken or partial install: fall back to what we ship, and say so.
+            cat = load_snapshot()
+            cat.source = "bundled (installed Metaflow at %s could not be read)" % pkg_dir
+            return cat
+        data["package_dir"] = pkg_dir
+        _write_atomic(path, data)
+    return Catalog(data)

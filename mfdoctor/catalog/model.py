@@ -1,0 +1,185 @@
+"""The key catalog: what configuration keys the installed Metaflow knows.
+
+A `Catalog` wraps the JSON data produced by `mfdoctor.catalog.build` (cached on disk,
+or the bundled snapshot) and derives `KeySpec`s from it on demand.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..redact import is_secret_name
+from .evaluate import referenced_names
+
+PREFIX = "METAFLOW_"
+
+
+def full_name(name: str) -> str:
+    name = name.strip()
+    return name if name.upper().startswith(PREFIX) else PREFIX + name
+
+
+@dataclass
+class KeySpec:
+    name: str  # METAFLOW_X
+    target: str  # the module variable it sets (usually X)
+    default_expr: Optional[str]  # source text, None when there is no default
+    literal: bool  # default_expr is a literal (not derived)
+    default: Any  # the literal default (None when derived or absent)
+    type: str  # bool|int|float|str|list|dict|any|derived
+    choices: Optional[list]
+    secret: bool
+    doc: str
+    section: str
+    origin: str  # "metaflow_config", "plugins", "debug", or "extension:<org>"
+    derived_from: list = field(default_factory=list)  # METAFLOW_ names
+    condition: Optional[str] = None  # only read when this Python test holds
+    line: Optional[int] = None
+
+    @property
+    def short(self) -> str:
+        return self.name[len(PREFIX):]
+
+
+def _literal(expr: Optional[str]):
+    if expr is None:
+        return True, None
+    try:
+        return True, ast.literal_eval(expr)
+    except (ValueError, SyntaxError):
+        return False, None
+
+
+def _type_of(literal: bool, value: Any, expr: Optional[str]) -> str:
+    if not literal:
+        return "derived"
+    if expr is None or value is None:
+        return "any"
+    for t in (bool, int, float, str, list, dict):
+        if isinstance(value, t):
+            return t.__name__
+    return "any"
+
+
+class Catalog:
+    def __init__(self, data: dict):
+        self.data = data
+        self.version: str = data.get("metaflow_version") or "unknown"
+        self.source: str = data.get("source", "bundled")
+        self.program: list = data["program"]
+        self.debug_options: list = list(data.get("debug_options", []))
+        self.plugins: dict = data.get("plugins", {})
+        self.plugin_categories: list = data.get("plugin_categories", [])
+        self.extensions: list = data.get("extensions", [])
+        self._keys: Optional[dict] = None
+
+    # -- key specs ---------------------------------------------------------
+    def _spec(self, op: dict, origin: str, condition: Optional[str] = None) -> KeySpec:
+        expr = op.get("default")
+        literal, value = _literal(expr)
+        name = PREFIX + op["key"]
+        return KeySpec(
+            name=name,
+            target=op["target"],
+            default_expr=expr,
+            literal=literal,
+            default=value if literal else None,
+            type=_type_of(literal, value, expr),
+            choices=op.get("choices"),
+            secret=is_secret_name(name),
+            doc=op.get("doc", ""),
+            section=op.get("section", ""),
+            origin=origin,
+            condition=condition,
+            line=op.get("line"),
+        )
+
+    def _walk(self, ops: list, origin: str, out: dict, condition=None):
+        for op in ops:
+            kind = op["op"]
+            if kind == "conf":
+                spec = self._spec(op, origin, condition)
+                out.setdefault(spec.name, spec)
+            elif kind == "if":
+                self._walk(op["body"], origin, out, op["test"])
+                self._walk(op["orelse"], origin, out, "not (%s)" % op["test"])
+            elif kind == "debug_loop":
+                for typ in self.debug_options:
+                    name = "DEBUG_%s" % typ.upper()
+                    spec = self._spec(
+                        {"key": name, "target": name, "default": "False",
+                         "doc": self.data.get("debug_doc", ""), "section": "Debug configuration",
+                         "line": op.get("line")},
+                        "debug",
+                        condition,
+                    )
+                    out.setdefault(spec.name, spec)
+
+    @property
+    def keys(self) -> dict:
+        """Every key `from_conf` reads, by full name, in evaluation order."""
+        if self._keys is None:
+            out: dict = {}
+            self._walk(self.program, "metaflow_config", out)
+            for cat in self.plugin_categories:
+                name = "ENABLED_%s" % cat.upper()
+                out.setdefault(
+                    PREFIX + name,
+                    KeySpec(
+                        name=PREFIX + name, target=name, default_expr=None, literal=True,
+                        default=None, type="list", choices=None, secret=False,
+                        doc="JSON list of the %s plugins to enable; unset enables every "
+                        "installed one." % cat.replace("_", " "),
+                        section="Plugin configuration", origin="plugins",
+                    ),
+                )
+            for ext in self.extensions:
+                for mod in ext.get("config_modules", []):
+                    self._walk(mod.get("program", []), "extension:%s" % ext["name"], out)
+            targets = {s.target: s.name for s in out.values()}
+            for spec in out.values():
+                if spec.default_expr and not spec.literal:
+                    spec.derived_from = [
+                        targets[n] for n in referenced_names(spec.default_expr) if n in targets
+                    ]
+            self._keys = out
+        return self._keys
+
+    def key(self, name: str) -> Optional[KeySpec]:
+        return self.keys.get(full_name(name).upper())
+
+    # -- names Metaflow knows besides from_conf keys -----------------------
+    def extra_names(self) -> dict:
+        """Other valid METAFLOW_* names, by kind."""
+        out = {
+            "read": list(self.data.get("env_read", [])),
+            "set": list(self.data.get("env_set", [])),
+            "cli": list(self.data.get("cli_envvars", [])),
+            "other": list(self.data.get("env_other", [])),
+        }
+        ext_names = []
+        for ext in self.extensions:
+            for mod in ext.get("config_modules", []):
+                for op in mod.get("program", []):
+                    if op["op"] == "let" and op["target"].isupper():
+                        ext_names.append(full_name(op["target"]))
+        out["extension"] = ext_names
+        return out
+
+    def known_names(self) -> set:
+        names = set(self.keys)
+        for group in self.extra_names().values():
+            names.update(group)
+        return names
+
+    def kind_of(self, name: str) -> Optional[str]:
+        """How Metaflow uses a METAFLOW_* name: config|read|set|cli|extension|None."""
+        name = full_name(name).upper()
+        if name in self.keys:
+            return "config"
+        for kind, names in self.extra_names().items():
+            if name in names:
+                return kind
+        return None

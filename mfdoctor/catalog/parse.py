@@ -1,0 +1,219 @@
+"""Turn a Metaflow config module's source into a small, JSON-serialisable program.
+
+Metaflow's `metaflow_config.py` is a sequence of `NAME = from_conf("NAME", default,
+validate_fn=...)` calls mixed with constants, derived defaults
+(`os.path.join(DATASTORE_SYSROOT_AZURE, DATATOOLS_SUFFIX)`), a loop that makes
+`DEBUG_*` keys, and post-processing (`SERVICE_HEADERS["x-api-key"] = SERVICE_AUTH_KEY`).
+
+We never import that module (slow, side effects). Instead we read it with `ast` and
+keep, in source order, the statements that matter as plain dicts ("ops"):
+
+  {"op": "conf",  "target": T, "key": K, "default": EXPR|None, "choices": [...]|None,
+   "doc": "...", "section": "...", "line": N}
+  {"op": "let",   "target": T, "expr": EXPR}                      # T = expr
+  {"op": "setitem", "target": T, "index": EXPR, "expr": EXPR}     # T[i] = expr
+  {"op": "setdefault", "target": T, "index": EXPR, "expr": EXPR}  # T.setdefault(i, expr)
+  {"op": "if", "test": EXPR, "body": [ops], "orelse": [ops]}
+  {"op": "debug_loop", "list": T}   # for typ in T: DEBUG_<TYP> = from_conf(..., False)
+
+EXPR is the expression's source text; `mfdoctor.catalog.evaluate` evaluates it with
+a whitelist interpreter (never `eval`). The ops are replayed at resolution time,
+which mirrors Metaflow's own evaluation order exactly, including derived defaults
+that see the already-resolved values of earlier keys.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Optional
+
+_SECTION_RULE = re.compile(r"^\s*#{2,}\s*$")
+
+
+def _src(source: str, node: ast.AST) -> str:
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
+def _comments_above(lines: list, lineno: int) -> str:
+    """The contiguous comment lines right above line `lineno` (1-based)."""
+    out = []
+    i = lineno - 2
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        text = lines[i].strip()
+        if _SECTION_RULE.match(text):
+            break
+        out.append(text.lstrip("#").strip())
+        i -= 1
+    return "\n".join(reversed(out)).strip()
+
+
+def _sections(lines: list) -> list:
+    """(line, title) for each `###\\n# Title\\n###` banner, in order."""
+    found = []
+    for i in range(len(lines) - 2):
+        if _SECTION_RULE.match(lines[i]) and _SECTION_RULE.match(lines[i + 2]):
+            title = lines[i + 1].strip().lstrip("#").strip()
+            if title:
+                found.append((i + 2, title))
+    return found
+
+
+def _section_at(sections: list, lineno: int) -> str:
+    title = ""
+    for line, name in sections:
+        if line <= lineno:
+            title = name
+    return title
+
+
+def _is_from_conf(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "from_conf"
+    )
+
+
+def _choices(source: str, node: Optional[ast.AST]):
+    # validate_fn=get_validate_choice_fn([...]) is the only validator Metaflow uses;
+    # anything else is recorded as an opaque validator so we can say so.
+    if node is None:
+        return None, None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "get_validate_choice_fn"
+        and node.args
+    ):
+        try:
+            return list(ast.literal_eval(node.args[0])), None
+        except ValueError:
+            return None, _src(source, node)
+    return None, _src(source, node)
+
+
+class _Parser:
+    def __init__(self, source: str, filename: str):
+        self.source = source
+        self.filename = filename
+        self.lines = source.splitlines()
+        self.sections = _sections(self.lines)
+
+    def conf_op(self, target: str, call: ast.Call, lineno: int) -> Optional[dict]:
+        args = list(call.args)
+        kwargs = {k.arg: k.value for k in call.keywords}
+        if not args or not isinstance(args[0], ast.Constant):
+            return None
+        key = args[0].value
+        default = args[1] if len(args) > 1 else kwargs.get("default")
+        validate = args[2] if len(args) > 2 else kwargs.get("validate_fn")
+        choices, validator = _choices(self.source, validate)
+        op = {
+            "op": "conf",
+            "target": target,
+            "key": key,
+            "default": None if default is None else _src(self.source, default),
+            "choices": choices,
+            "doc": _comments_above(self.lines, lineno),
+            "section": _section_at(self.sections, lineno),
+            "line": lineno,
+        }
+        if validator:
+            op["validator"] = validator
+        return op
+
+    def stmts(self, body: list) -> list:
+        ops = []
+        for node in body:
+            ops.extend(self.stmt(node))
+        return ops
+
+    def stmt(self, node: ast.stmt) -> list:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            if value is None or len(targets) != 1:
+                return []
+            target = targets[0]
+            if isinstance(target, ast.Name):
+                if _is_from_conf(value):
+                    op = self.conf_op(target.id, value, node.lineno)
+                    return [op] if op else []
+                return [{"op": "let", "target": target.id, "expr": _src(self.source, value)}]
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                # `SERVICE_HEADERS["x-api-key"] = ...`; os.environ[...] = ... is skipped
+                # (it changes the process environment, not a config value).
+                return [
+                    {
+                        "op": "setitem",
+                        "target": target.value.id,
+                        "index": _src(self.source, target.slice),
+                        "expr": _src(self.source, value),
+                    }
+                ]
+            return []
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            if (
+                isinstance(call.func, ast.Attribute)
+                and call.func.attr == "setdefault"
+                and isinstance(call.func.value, ast.Name)
+                and len(call.args) == 2
+            ):
+                return [
+                    {
+                        "op": "setdefault",
+                        "target": call.func.value.id,
+                        "index": _src(self.source, call.args[0]),
+                        "expr": _src(self.source, call.args[1]),
+                    }
+                ]
+            return []
+        if isinstance(node, ast.If):
+            return [
+                {
+                    "op": "if",
+                    "test": _src(self.source, node.test),
+                    "body": self.stmts(node.body),
+                    "orelse": self.stmts(node.orelse),
+                }
+            ]
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Name):
+            # for typ in DEBUG_OPTIONS: vars()["DEBUG_%s" % typ.upper()] = from_conf(...)
+            text = _src(self.source, node)
+            if "from_conf" in text and "DEBUG_" in text:
+                return [{"op": "debug_loop", "list": node.iter.id, "line": node.lineno}]
+        return []
+
+
+def parse_config_source(source: str, filename: str = "<config>") -> list:
+    """The ops of a config module, in source order."""
+    tree = ast.parse(source, filename)
+    return _Parser(source, filename).stmts(tree.body)
+
+
+def debug_comment(source: str) -> str:
+    """The comment block above `DEBUG_OPTIONS` (documents every DEBUG_* key)."""
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("DEBUG_OPTIONS"):
+            return _comments_above(lines, i + 1)
+    return ""
+
+
+def literal_list(source: str, name: str) -> list:
+    """The literal list assigned to module-level `name` (e.g. DEBUG_OPTIONS)."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+        ):
+            try:
+                return list(ast.literal_eval(node.value))
+            except ValueError:
+                return []
+    return []

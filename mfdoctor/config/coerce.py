@@ -1,0 +1,64 @@
+"""Value coercion exactly as Metaflow's `from_conf` does it.
+
+`from_conf` validates choices on the raw value first, then coerces by the type of the
+default. Every branch below mirrors one in `metaflow/metaflow_config_funcs.py`,
+including its quirks (a list value for a dict default is accepted as is; a non-string
+file value for a bool default crashes with AttributeError). Where Metaflow raises, we
+return the raw value and the reason instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Tuple
+
+
+def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = None) -> Tuple[Any, Optional[str]]:
+    """(value Metaflow will see, None) or (raw value, why Metaflow rejects it)."""
+    if choices is not None and value is not None:
+        try:
+            ok = value in choices
+        except TypeError:
+            ok = False
+        if not ok:
+            return value, "%s must be set to one of %s. Got '%s'." % (env_name, choices, value)
+    if default is None:
+        return value, None
+    if isinstance(default, (list, dict)):
+        if isinstance(value, (list, dict)):
+            return value, None
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return value, "Expected a valid JSON for %s, got: %s" % (env_name, value)
+        except TypeError:
+            return value, "Expected a JSON string for %s, got a %s (%r)" % (
+                env_name, type(value).__name__, value)
+        if type(parsed) != type(default):
+            return value, "Expected value of type '%s' for %s, got: %s" % (
+                type(default), env_name, parsed)
+        return parsed, None
+    if isinstance(default, (bool, int, float, str)):
+        if type(value) == type(default):
+            return value, None
+        if isinstance(default, bool):
+            if not isinstance(value, str):
+                return value, (
+                    "%s needs a string or a JSON boolean, got a %s: Metaflow crashes with "
+                    "AttributeError ('%s' object has no attribute 'lower')"
+                    % (env_name, type(value).__name__, type(value).__name__)
+                )
+            return value.lower() not in ("0", "false", ""), None
+        try:
+            return type(default)(value), None
+        except ValueError:
+            return value, "Expected a %s for %s, got: %s" % (type(default), env_name, value)
+        except TypeError:
+            return value, "Expected a %s for %s, got a %s: %r" % (
+                type(default), env_name, type(value).__name__, value)
+    return value, "Default of type %s for %s is not supported" % (type(default), env_name)
+
+
+def bool_reading(value: str) -> bool:
+    """How Metaflow reads a string for a bool key."""
+    return value.lower() not in ("0", "false", "")

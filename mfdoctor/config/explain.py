@@ -1,0 +1,85 @@
+"""Everything about one key, as data (rendered by render/explain_text.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from ..catalog import full_name
+from ..render.show_json import key_dict, shown_value
+
+_WHY = {
+    "env": "the environment variable wins over every file",
+    "local": "the project file .metaflow/config.json wins over the profile file and the default",
+    "profile": "the profile file wins over the default",
+    "extension": "extension config modules are applied after everything and replace any value",
+    "default": "nothing sets it, so Metaflow uses its default",
+    "derived": "nothing sets it, so its default is computed from another key",
+}
+
+_KIND_TEXT = {
+    "read": "read directly from the environment by Metaflow (not a config key: config files do not set it)",
+    "set": "set by Metaflow itself for its tasks at run time; setting it by hand is rarely right",
+    "cli": "a flow CLI option given through click's auto-envvar (METAFLOW_<COMMAND>_<OPTION>)",
+    "other": "used as a name in Metaflow's source",
+    "extension": "defined by an installed Metaflow extension",
+}
+
+
+def explain_key(res, name: str) -> dict:
+    """{"found": False, "suggestion": ...} or the full explanation of `name`."""
+    name = full_name(name).upper()
+    rk = res.get(name)
+    catalog = res.catalog
+    if rk is None:
+        kind = catalog.kind_of(name)
+        if kind:
+            return {"found": True, "name": name, "kind": kind, "text": _KIND_TEXT.get(kind, kind),
+                    "layers": [l.to_dict() for l in res.layers_of(name)]}
+        from ..suggest import suggest  # only when the key is unknown
+
+        return {"found": False, "name": name,
+                "suggestion": suggest(name, sorted(catalog.known_names()), preferred=list(catalog.keys))}
+    spec = rk.spec
+    derived_to = [s.name for s in catalog.keys.values() if name in s.derived_from]
+    derived_to += [
+        other.name for other in res.keys.values()
+        if other is not rk and any(spec.target in n for n in other.notes)
+    ]
+    example = shown_value(rk, rk.value if rk.value is not None else "...")
+    file_value = json.dumps(example if not isinstance(example, str) else example)
+    layers = []
+    for src, label in (("extension", "extension"), ("env", "environment"), ("local", "local file"),
+                       ("profile", "profile file")):
+        hits = [l for l in rk.layers if l.source == src]
+        for l in hits:
+            layers.append({"layer": label, "origin": l.origin, "value": shown_value(rk, l.value),
+                           "wins": l.source == rk.source and l.origin == rk.origin})
+        if not hits:
+            where = {"env": name, "local": res.files.local.path if res.files.local else "(no .metaflow/ directory)",
+                     "profile": res.files.profile.path, "extension": None}[src]
+            if where:
+                layers.append({"layer": label, "origin": where, "value": None, "wins": False, "unset": True})
+    layers.append({"layer": "default", "origin": spec.default_expr or "None",
+                   "value": shown_value(rk, rk.default), "wins": rk.source in ("default", "derived")})
+    return {
+        "found": True,
+        "kind": "config",
+        "name": name,
+        "key": key_dict(rk),
+        "doc": spec.doc,
+        "section": spec.section,
+        "defined_in": "%s%s" % (spec.origin, (" line %d" % spec.line) if spec.line else ""),
+        "type": spec.type,
+        "choices": spec.choices,
+        "default_expr": spec.default_expr,
+        "condition": spec.condition,
+        "derived_from": spec.derived_from,
+        "derived_to": sorted(set(derived_to)),
+        "layers": layers,
+        "why": _WHY.get(rk.source, ""),
+        "set_env": "export %s=%s" % (name, example if isinstance(example, str) else json.dumps(example)),
+        "set_file": '{"%s": %s}' % (name, file_value),
+        "files": {"local": res.files.local.path if res.files.local else None,
+                  "profile": res.files.profile.path},
+    }

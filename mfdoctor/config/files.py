@@ -1,0 +1,202 @@
+"""Finding and reading the two config files Metaflow reads, exactly as it finds them.
+
+Mirrors `init_config` (profile file) and `init_local_config` (nearest `.metaflow/`) in
+`metaflow/metaflow_config_funcs.py`. Problems become findings; nothing here raises,
+and nothing here ever writes.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from ..findings import ERROR, WARNING, Finding, Location
+
+DEFAULT_HOME = "~/.metaflowconfig"
+
+
+@dataclass
+class ConfigFile:
+    kind: str  # "profile" | "local"
+    path: str
+    exists: bool
+    data: Optional[dict] = None  # None when missing or unreadable
+    text: Optional[str] = None
+    profile: Optional[str] = None
+    problems: list = field(default_factory=list)
+
+    def location_of(self, key: str) -> Location:
+        """File, line and column of `"key":` in the file (1-based)."""
+        if self.text:
+            m = re.search(r'"%s"\s*:' % re.escape(key), self.text)
+            if m:
+                line = self.text.count("\n", 0, m.start()) + 1
+                col = m.start() - (self.text.rfind("\n", 0, m.start()) + 1) + 1
+                return Location(self.path, line, col)
+        return Location(self.path)
+
+    def to_dict(self) -> dict:
+        out = {"path": self.path, "exists": self.exists}
+        if self.kind == "profile":
+            out["profile"] = self.profile
+        return out
+
+
+@dataclass
+class ConfigFiles:
+    home: str
+    profile: ConfigFile
+    local: Optional[ConfigFile]  # None: no `.metaflow/` directory found upward
+    local_dir: Optional[str] = None
+    problems: list = field(default_factory=list)
+
+
+def _line_col(text: str, pos: int):
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def read_config_file(kind: str, path: str, profile: Optional[str] = None) -> ConfigFile:
+    """Read one JSON config file the way Metaflow does (`json.load`, UTF-8)."""
+    cf = ConfigFile(kind=kind, path=path, exists=os.path.exists(path), profile=profile)
+    if not cf.exists:
+        return cf
+    what = "profile file" if kind == "profile" else "project config file"
+
+    def bad(msg, line=None, col=None, fix=None):
+        cf.problems.append(
+            Finding(
+                "config.file-invalid", ERROR, msg, fix=fix,
+                location=Location(path, line, col),
+            )
+        )
+        return cf
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except IsADirectoryError:
+        return bad("The %s %s is a directory; Metaflow fails to open it at import." % (what, path))
+    except OSError as exc:
+        return bad(
+            "Cannot read the %s %s: %s. Metaflow fails at import with the same error."
+            % (what, path, exc.strerror or exc),
+            fix="Fix the file's permissions (chmod u+r) or remove it.",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw[: exc.start].decode("utf-8", "replace"), exc.start)
+        return bad(
+            "The %s %s is not valid UTF-8 (byte 0x%02x at line %d, column %d); "
+            "Metaflow fails at import with a UnicodeDecodeError that names no file."
+            % (what, path, raw[exc.start], line, col),
+            line, col, fix="Save the file as UTF-8.",
+        )
+    cf.text = text
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return bad(
+            "Invalid JSON in the %s %s at line %d, column %d: %s. Every `import metaflow` "
+            "fails with a bare JSONDecodeError that names no file."
+            % (what, path, exc.lineno, exc.colno, exc.msg),
+            exc.lineno, exc.colno,
+            fix="Correct the JSON (check python -m json.tool %s)." % path,
+        )
+    if not isinstance(data, dict):
+        return bad(
+            "The %s %s holds a JSON %s, not an object; Metaflow fails at import "
+            "(AttributeError: no .get)." % (what, path, type(data).__name__),
+            1, 1, fix='Make it an object: {"METAFLOW_...": "..."}.',
+        )
+    cf.data = data
+    return cf
+
+
+def existing_profiles(home: str) -> list:
+    """Profile names with a file in `home` ("" is the default config.json)."""
+    names = []
+    home = os.path.expanduser(home)
+    if os.path.isfile(os.path.join(home, "config.json")):
+        names.append("")
+    for p in sorted(glob.glob(os.path.join(glob.escape(home), "config_*.json"))):
+        names.append(os.path.basename(p)[len("config_"):-len(".json")])
+    return names
+
+
+def profile_file(env: Mapping[str, str]) -> ConfigFile:
+    home = env.get("METAFLOW_HOME", DEFAULT_HOME)
+    profile = env.get("METAFLOW_PROFILE")
+    path = os.path.join(home, "config.json")
+    if profile:
+        path = os.path.join(home, "config_%s.json" % profile)
+    path = os.path.expanduser(path)
+    cf = read_config_file("profile", path, profile or None)
+    if not cf.exists and profile:
+        from ..suggest import suggest  # lazy: only on this error path
+
+        found = existing_profiles(home)
+        named = [p for p in found if p]
+        listing = ", ".join(named) if named else "none"
+        if "" in found:
+            listing += " (and the default config.json)"
+        guess = suggest(profile, named)
+        cf.problems.append(
+            Finding(
+                "config.profile-missing", ERROR,
+                "METAFLOW_PROFILE=%s but %s does not exist: every `import metaflow` fails "
+                "(\"Unable to locate METAFLOW_PROFILE\"). Profiles in %s: %s."
+                % (profile, path, home, listing),
+                key="METAFLOW_PROFILE",
+                suggestion=guess,
+                fix=("Use METAFLOW_PROFILE=%s" % guess) if guess else
+                "Create %s, or unset METAFLOW_PROFILE to use config.json." % path,
+                location=Location(path),
+                detail={"profiles": named},
+            )
+        )
+    return cf
+
+
+def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
+    """(directory or None, notes) exactly as `init_local_config` walks up from cwd."""
+    notes = []
+    current = cwd
+    check = os.path.realpath(os.path.join(current, dirname))
+    while not os.path.isdir(check):
+        if os.path.islink(check) or os.path.lexists(check):
+            # A dangling link, a symlink loop or a plain file: Metaflow skips it silently.
+            notes.append(
+                Finding(
+                    "config.file-invalid", WARNING,
+                    "%s exists but is not a directory (a file, a dangling symlink or a "
+                    "symlink loop); Metaflow skips it and keeps looking further up."
+                    % check,
+                    location=Location(check),
+                )
+            )
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None, notes
+        current = parent
+        check = os.path.join(current, dirname)
+    return check, notes
+
+
+def config_files(env: Mapping[str, str], cwd: str, local_dir_name: str = ".metaflow",
+                 local_file_name: str = "config.json") -> ConfigFiles:
+    prof = profile_file(env)
+    local_dir, notes = find_local_dir(cwd, local_dir_name)
+    local = None
+    if local_dir is not None:
+        local = read_config_file("local", os.path.join(local_dir, local_file_name))
+    problems = list(notes) + prof.problems + (local.problems if local else [])
+    return ConfigFiles(
+        home=os.path.expanduser(env.get("METAFLOW_HOME", DEFAULT_HOME)),
+        profile=prof, local=local, local_dir=local_dir, problems=problems,
+    )

@@ -1,0 +1,306 @@
+"""Resolve every key the way `import metaflow` would, keeping every layer's value.
+
+The catalog's program (the parsed `metaflow_config.py`) is replayed in source order:
+each `from_conf` looks at the environment, the nearest `.metaflow/config.json`, the
+profile file, then its default (which may be an expression over earlier keys); then
+the post-processing statements run (`SERVICE_HEADERS["x-api-key"] = SERVICE_AUTH_KEY`
+and the like); then the `ENABLED_*` plugin keys; then extension config modules, whose
+values replace anything before them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from ..catalog import PREFIX, Catalog, KeySpec, full_name, load_catalog
+from ..catalog.evaluate import Evaluator, Unknown, referenced_names
+from ..findings import Location
+from .coerce import coerce
+from .files import ConfigFiles, config_files
+
+ENV, LOCAL, PROFILE, EXTENSION, DEFAULT, DERIVED = (
+    "env", "local", "profile", "extension", "default", "derived")
+
+
+@dataclass
+class LayerValue:
+    source: str
+    origin: str
+    value: Any
+    location: Optional[Location] = None
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "origin": self.origin, "value": self.value}
+
+
+@dataclass
+class ResolvedKey:
+    spec: KeySpec
+    value: Any  # what Metaflow sees (coerced); the raw value when `error` is set
+    raw: Any  # the winning layer's value before coercion (or the default)
+    source: str
+    origin: str
+    default: Any
+    layers: list = field(default_factory=list)  # every set layer, winner first
+    error: Optional[str] = None
+    notes: list = field(default_factory=list)
+    is_default: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def secret(self) -> bool:
+        return self.spec.secret
+
+    @property
+    def location(self) -> Optional[Location]:
+        for layer in self.layers:
+            if layer.source == self.source and layer.origin == self.origin:
+                return layer.location
+        return None
+
+    @property
+    def overrides(self) -> list:
+        """Layers that had a value but lost to the winner."""
+        won = False
+        out = []
+        for layer in self.layers:
+            if not won and layer.source == self.source and layer.origin == self.origin:
+                won = True
+                continue
+            out.append(layer)
+        return out
+
+
+@dataclass
+class Resolution:
+    catalog: Catalog
+    env: Mapping[str, str]
+    cwd: str
+    files: ConfigFiles
+    keys: dict  # full name -> ResolvedKey, in evaluation order
+    problems: list  # findings about the config files
+
+    def get(self, name: str) -> Optional[ResolvedKey]:
+        return self.keys.get(full_name(name).upper())
+
+    def value(self, name: str, default: Any = None) -> Any:
+        rk = self.get(name)
+        return default if rk is None or rk.value is None else rk.value
+
+    def layers_of(self, name: str) -> list:
+        """Every place a METAFLOW_* name is set, known key or not (for lint)."""
+        name = full_name(name)
+        out = []
+        if name in self.env:
+            out.append(LayerValue(ENV, name, self.env[name]))
+        for cf, src in ((self.files.local, LOCAL), (self.files.profile, PROFILE)):
+            if cf is not None and cf.data is not None and name in cf.data:
+                out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
+        return out
+
+
+class _Replayer:
+    def __init__(self, catalog: Catalog, env: Mapping[str, str], cwd: str, files: ConfigFiles):
+        self.catalog = catalog
+        self.env = env
+        self.files = files
+        self.ns: dict = {}
+        self.keys: dict = {}
+        self.by_target: dict = {}
+        self.eval = Evaluator(self.ns, env, cwd)
+        self.specs = catalog.keys
+
+    # -- one from_conf -------------------------------------------------
+    def layers(self, env_name: str) -> list:
+        out = []
+        if env_name in self.env:
+            out.append(LayerValue(ENV, env_name, self.env[env_name]))
+        for cf, src in ((self.files.local, LOCAL), (self.files.profile, PROFILE)):
+            if cf is not None and cf.data is not None and env_name in cf.data:
+                out.append(LayerValue(src, cf.path, cf.data[env_name], cf.location_of(env_name)))
+        return out
+
+    def from_conf(self, key: str, target: str, default_expr: Optional[str], choices) -> ResolvedKey:
+        name = PREFIX + key
+        spec = self.specs.get(name)
+        if spec is None:  # a key only an if-branch or extension defines
+            spec = KeySpec(name, target, default_expr, True, None, "any", choices,
+                           False, "", "", "metaflow_config")
+        layers = self.layers(name)
+        notes = []
+        default = None
+        default_known = True
+        if default_expr is not None:
+            try:
+                default = self.eval(default_expr)
+            except Unknown as exc:
+                default_known = False
+                notes.append("default `%s` could not be evaluated statically (%s)" % (default_expr, exc))
+        refs = [self.by_target[n] for n in referenced_names(default_expr or "") if n in self.by_target]
+        if layers:
+            raw, source, origin = layers[0].value, layers[0].source, layers[0].origin
+        else:
+            raw = default
+            derived = default_expr is not None and not spec.literal and refs
+            source = DERIVED if derived else DEFAULT
+            origin = refs[0] if derived else "default"
+        if default_known:
+            value, error = coerce(name, raw, default, choices)
+        else:
+            value, error = raw, None
+        rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error, notes)
+        if source == DEFAULT:
+            rk.is_default = True
+        elif source == DERIVED:
+            rk.is_default = all(self.keys[r].is_default for r in refs if r in self.keys)
+        else:
+            rk.is_default = False
+        self.keys[name] = rk
+        self.by_target[target] = name
+        self.ns[target] = value
+        return rk
+
+    # -- post-processing ----------------------------------------------
+    def touched(self, target: str, expr: str, how: str) -> None:
+        """A statement changed the variable behind a key: record where from."""
+        name = self.by_target.get(target)
+        if name is None or name not in self.keys:
+            return
+        rk = self.keys[name]
+        new = self.ns.get(target)
+        src_keys = [self.by_target[n] for n in referenced_names(expr) if n in self.by_target]
+        rk.notes.append("%s (`%s`)" % (how, expr))
+        rk.value = new
+        if rk.source in (DEFAULT, DERIVED) and src_keys:
+            rk.source, rk.origin = DERIVED, src_keys[0]
+            rk.is_default = all(self.keys[k].is_default for k in src_keys if k in self.keys)
+
+    def run(self, ops: list) -> None:
+        for op in ops:
+            kind = op["op"]
+            try:
+                if kind == "conf":
+                    if op["key"] != op["target"] and op["target"] in self.by_target:
+                        # e.g. SFN_STATE_MACHINE_PREFIX = from_conf("AWS_SANDBOX_STACK_NAME")
+                        self.from_conf(op["key"], "_mfd_" + op["key"], op["default"], op.get("choices"))
+                        self.ns[op["target"]] = self.ns["_mfd_" + op["key"]]
+                        self.keys[PREFIX + op["key"]].spec.target = op["target"]
+                        self.touched(op["target"], op["key"], "replaced by METAFLOW_%s" % op["key"])
+                    else:
+                        self.from_conf(op["key"], op["target"], op["default"], op.get("choices"))
+                elif kind == "let":
+                    self.ns[op["target"]] = self.eval(op["expr"])
+                    self.touched(op["target"], op["expr"], "reassigned")
+                elif kind == "setitem":
+                    self.ns[op["target"]][self.eval(op["index"])] = self.eval(op["expr"])
+                    self.touched(op["target"], op["expr"], "item %s set" % op["index"])
+                elif kind == "setdefault":
+                    self.ns[op["target"]].setdefault(self.eval(op["index"]), self.eval(op["expr"]))
+                    self.touched(op["target"], op["expr"], "item %s defaulted" % op["index"])
+                elif kind == "if":
+                    self.run(op["body"] if self.eval(op["test"]) else op["orelse"])
+                elif kind == "debug_loop":
+                    options = self.ns.get(op["list"]) or self.catalog.debug_options
+                    for typ in options:
+                        key = "DEBUG_%s" % str(typ).upper()
+                        self.from_conf(key, key, "False", None)
+            except Unknown:
+                if kind == "let":
+                    self.ns.pop(op["target"], None)
+            except (TypeError, KeyError, AttributeError, IndexError):
+                # Metaflow itself would fail here on this value (e.g. SERVICE_HEADERS is a
+                # list): the key already carries its value; nothing more to replay.
+                pass
+
+    def enabled_plugins(self) -> None:
+        # extension_support/plugins.py: ENABLED_<CAT> = from_conf(...) with no default;
+        # None means every plugin; any value is iterated as plugin names.
+        for cat in self.catalog.plugin_categories:
+            key = "ENABLED_%s" % cat.upper()
+            rk = self.from_conf(key, key, None, None)
+            names = list(self.catalog.plugins.get(cat, []))
+            if rk.value is None:
+                rk.value = rk.default = names
+                rk.source, rk.origin = DEFAULT, "every installed %s plugin" % cat.replace("_", " ")
+                continue
+            items = list(rk.value) if isinstance(rk.value, (list, str)) else None
+            if items is None:
+                rk.error = "%s must be a list of plugin names, got a %s" % (
+                    rk.name, type(rk.value).__name__)
+                continue
+            unknown = [i for i in items if i not in names]
+            if unknown:
+                how = (" (a string is read letter by letter: use a JSON list in a config "
+                       "file)" if isinstance(rk.value, str) else "")
+                rk.error = (
+                    "Configuration requested %s plugin '%s' but no such plugin is available%s"
+                    % (cat.replace("_", " "), unknown[0], how)
+                )
+
+    def extensions(self) -> None:
+        for ext in self.catalog.extensions:
+            for mod in ext.get("config_modules", []):
+                path = mod.get("path", ext.get("name", "extension"))
+                for op in mod.get("program", []):
+                    if op["op"] == "conf":
+                        self.from_conf(op["key"], op["target"], op["default"], op.get("choices"))
+                    elif op["op"] == "let" and not op["target"].startswith("_"):
+                        self.extension_value(op["target"], op["expr"], path)
+
+    def extension_value(self, target: str, expr: str, path: str) -> None:
+        name = self.by_target.get(target) or full_name(target)
+        try:
+            value = self.eval(expr)
+            note = None
+        except Unknown as exc:
+            value, note = None, "set by %s to `%s`, not statically known (%s)" % (path, expr, exc)
+        self.ns[target] = value
+        rk = self.keys.get(name)
+        if rk is None:
+            return  # a helper name in the extension module, not a config key
+        layer = LayerValue(EXTENSION, path, value)
+        rk.layers.insert(0, layer)
+        rk.value, rk.raw, rk.source, rk.origin, rk.error = value, value, EXTENSION, path, None
+        rk.is_default = False
+        if note:
+            rk.notes.append(note)
+
+
+def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
+            profile: Optional[str] = None, catalog: Optional[Catalog] = None) -> Resolution:
+    """The effective configuration, as `import metaflow` would compute it here."""
+    env = dict(os.environ if env is None else env)
+    if profile is not None:
+        env["METAFLOW_PROFILE"] = profile
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except FileNotFoundError:
+            cwd = os.environ.get("PWD", "/")
+    catalog = catalog or load_catalog()
+    constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
+    local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
+    local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
+    files = config_files(env, cwd, local_dir, local_file)
+    rep = _Replayer(catalog, env, cwd, files)
+    rep.run(catalog.program)
+    rep.enabled_plugins()
+    rep.extensions()
+    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems))
+
+
+def _literal_str(expr: Optional[str], fallback: str) -> str:
+    if not expr:
+        return fallback
+    try:
+        import ast
+
+        val = ast.literal_eval(expr)
+        return val if isinstance(val, str) else fallback
+    except (ValueError, SyntaxError):
+        return fallback

@@ -1,0 +1,134 @@
+"""The one data model every check returns: a `Finding`, gathered in a `Report`.
+
+Checks never print and never decide exit codes; renderers and the CLI do.
+A check reports `ok` when it passes, so a report shows what was verified,
+and `skipped` (never `ok`) when it could not run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+OK = "ok"
+SKIPPED = "skipped"
+
+SEVERITIES = (ERROR, WARNING, INFO, OK, SKIPPED)
+# Rank used for sorting and for "worst of" decisions.
+_RANK = {ERROR: 0, WARNING: 1, SKIPPED: 2, INFO: 3, OK: 4}
+
+REPORT_SCHEMA = "mfdoctor/report/v1"
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column}
+
+    def __str__(self) -> str:
+        out = self.path
+        if self.line is not None:
+            out += ":%d" % self.line
+            if self.column is not None:
+                out += ":%d" % self.column
+        return out
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: str
+    message: str
+    key: Optional[str] = None
+    fix: Optional[str] = None
+    suggestion: Optional[str] = None
+    location: Optional[Location] = None
+    # Extra, check-specific facts (kept JSON-serialisable; never a secret).
+    detail: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError("unknown severity %r" % self.severity)
+
+    def to_dict(self) -> dict:
+        out = {
+            "check": self.check,
+            "severity": self.severity,
+            "key": self.key,
+            "message": self.message,
+            "fix": self.fix,
+            "suggestion": self.suggestion,
+            "location": self.location.to_dict() if self.location else None,
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class Report:
+    findings: list = field(default_factory=list)
+    # Timings per check group (seconds), shown with -v.
+    timings: dict = field(default_factory=dict)
+
+    def add(self, findings: Iterable[Finding]) -> "Report":
+        self.findings.extend(findings)
+        return self
+
+    def summary(self) -> dict:
+        counts = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 no errors; 1 any error (with strict: also warnings and skipped)."""
+        counts = self.summary()
+        if counts[ERROR]:
+            return 1
+        if strict and (counts[WARNING] or counts[SKIPPED]):
+            return 1
+        return 0
+
+    def sorted(self) -> list:
+        return sorted(
+            self.findings,
+            key=lambda f: (
+                f.location.path if f.location else "",
+                f.location.line or 0 if f.location else 0,
+                _RANK[f.severity],
+                f.check,
+            ),
+        )
+
+    def to_dict(self, strict: bool = False) -> dict:
+        return {
+            "schema": REPORT_SCHEMA,
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary(),
+            "exit_code": self.exit_code(strict),
+        }
+
+
+def worst(findings: Iterable[Finding]) -> Optional[str]:
+    ranks = [_RANK[f.severity] for f in findings]
+    if not ranks:
+        return None
+    best = min(ranks)
+    return next(s for s, r in _RANK.items() if r == best)
+
+
+def sanitize(data: Any) -> Any:
+    """Make `detail` values JSON-safe (sets/tuples to lists)."""
+    if isinstance(data, dict):
+        return {str(k): sanitize(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple, set)):
+        return [sanitize(v) for v in data]
+    return data

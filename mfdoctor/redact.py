@@ -1,0 +1,79 @@
+"""Secret handling shared by every output format.
+
+A secret is never printed: it becomes "<redacted>" plus a short fingerprint
+(first 8 hex digits of its SHA-256) so two machines can be compared without
+revealing the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+REDACTED = "<redacted>"
+
+# Key names (with or without METAFLOW_) that hold credentials.
+_SECRET_NAME = re.compile(
+    r"(AUTH_KEY|API_KEY|_TOKEN$|^TOKEN$|PASSWORD|SECRET$|CLIENT_SECRET|_KEY$|"
+    r"SERVICE_HEADERS|WEBHOOK_AUTH|CREDENTIAL|SAS)",
+    re.IGNORECASE,
+)
+# Names that match the pattern above but hold no secret.
+_NOT_SECRET = {
+    "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE",
+    "METAFLOW_DEFAULT_SECRETS_ROLE",
+    "METAFLOW_AZURE_KEY_VAULT_PREFIX",
+    "METAFLOW_GCP_SECRET_MANAGER_PREFIX",
+    "METAFLOW_KUBERNETES_SECRETS",
+    "METAFLOW_ARGO_WORKFLOWS_KUBERNETES_SECRETS",
+    "METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION",
+    "METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_ROLE",
+    "METAFLOW_KUBERNETES_IMAGE_PULL_SECRETS",
+    "METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH",
+}
+# SAS signature (and other signed query parameters) inside URLs.
+_URL_SECRET_PARAM = re.compile(r"([?&](?:sig|signature|code|token|access_token)=)[^&#\s\"']+", re.I)
+
+
+def is_secret_name(name: str) -> bool:
+    full = name if name.upper().startswith("METAFLOW_") else "METAFLOW_" + name
+    if full.upper() in _NOT_SECRET:
+        return False
+    return bool(_SECRET_NAME.search(name))
+
+
+def fingerprint(value: Any) -> str:
+    if not isinstance(value, str):
+        value = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def redact_text(text: str) -> str:
+    """Redact signed query parameters (SAS `sig=`) inside free text or URLs."""
+    return _URL_SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def has_url_secret(text: str) -> bool:
+    return bool(_URL_SECRET_PARAM.search(text))
+
+
+def redact_value(name: str, value: Any, secret: bool | None = None) -> Any:
+    """What may be shown for `value` of key `name`."""
+    if value is None:
+        return None
+    if secret is None:
+        secret = is_secret_name(name)
+    if secret:
+        if isinstance(value, dict):
+            # SERVICE_HEADERS: header names are useful, their values are not.
+            return {k: REDACTED for k in value}
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(name, v, False) for v in value]
+    return value

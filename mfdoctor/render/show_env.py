@@ -1,0 +1,41 @@
+"""`mfdoctor show --format env`: export lines reproducing the effective non-default config."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from ..redact import fingerprint
+from .show_json import shown_error, shown_value
+
+# Only values someone set are exported; derived and default values follow from them.
+_SET_SOURCES = ("env", "local", "profile")
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def render(res, keys) -> str:
+    lines = [
+        "# mfdoctor show --format env: Metaflow %s, profile file %s"
+        % (res.catalog.version, res.files.profile.path)
+    ]
+    for rk in keys:
+        if rk.source == "extension":
+            lines.append("# %s is set by extension %s" % (rk.name, rk.origin))
+            continue
+        if rk.source not in _SET_SOURCES:
+            continue
+        value = rk.raw if rk.error else rk.value
+        line = "export %s=%s" % (rk.name, shlex.quote(_text(shown_value(rk, value))))
+        if rk.secret:
+            line += "  # secret, sha256:%s" % fingerprint(value)
+        if rk.error:
+            line += "  # rejected by Metaflow: %s" % shown_error(rk).splitlines()[0]
+        lines.append(line)
+    return "\n".join(lines)
