@@ -17,7 +17,7 @@ app = typer.Typer(
     "lint of METAFLOW_* names and values, offline and live Azure checks, and the "
     "\"Unknown user\" diagnosis.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -85,6 +85,14 @@ def main(
     state.verbose = verbose
 
 
+def _complete_keys(incomplete: str):
+    """Key names for shell completion (from the cached catalog: fast)."""
+    from .catalog import load_catalog
+
+    inc = incomplete.upper()
+    return [n for n in load_catalog().keys if n.startswith(inc) or n[len("METAFLOW_"):].startswith(inc)]
+
+
 def _resolve():
     from .config import resolve
 
@@ -94,7 +102,8 @@ def _resolve():
 @app.command()
 def show(
     patterns: Optional[List[str]] = typer.Argument(
-        None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*')."
+        None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*').",
+        autocompletion=_complete_keys,
     ),
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
@@ -125,7 +134,7 @@ def show(
 
 @app.command()
 def explain(
-    key: str = typer.Argument(..., help="A key, with or without METAFLOW_."),
+    key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
 ):
     """Everything about one key: documentation, default, type, each layer's value, and how to set it."""
@@ -144,10 +153,98 @@ def explain(
         raise typer.Exit(1)
 
 
+def _emit_report(report, fmt: "ReportFormat", strict: bool, title: str) -> None:
+    """Render a Report in the chosen format and exit with the contract's code."""
+    code = report.exit_code(strict)
+    if fmt is ReportFormat.json:
+        from .render import report_json
+
+        typer.echo(report_json.render(report, strict=strict))
+    elif fmt is ReportFormat.sarif:
+        from .render import report_sarif
+
+        typer.echo(report_sarif.render(report))
+    elif fmt is ReportFormat.github:
+        from .render import report_github
+
+        typer.echo(report_github.render(report))
+    else:
+        from .render import report_human
+
+        report_human.render(report, _console(), verbose=state.verbose, strict=strict, title=title)
+    raise typer.Exit(code)
+
+
+def _usage_error(message: str) -> None:
+    _console(stderr=True).print("mfdoctor: %s" % message)
+    raise typer.Exit(2)
+
+
+@app.command()
+def lint(
+    paths: Optional[List[str]] = typer.Argument(
+        None, help="Files or directories to scan for METAFLOW_* names. Without any: the "
+        "environment and the config files Metaflow would read."
+    ),
+    fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings (and skipped checks) fail too."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these check ids (repeatable, comma lists, prefixes like config.)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Not these check ids (repeatable)."),
+    list_checks: bool = typer.Option(False, "--list-checks", help="List every check id with its description."),
+):
+    """Check every METAFLOW_* name and value the way Metaflow will read it."""
+    if list_checks:
+        from .checks.registry import format_checks
+
+        typer.echo(format_checks())
+        raise typer.Exit(0)
+    missing = [p for p in paths or [] if not os.path.exists(p)]
+    if missing:
+        _usage_error("no such file or directory: %s" % ", ".join(missing))
+    from .checks.lint import run_lint
+    from .findings import Report
+    from .settings import load_settings
+
+    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
+    report = Report().add(run_lint(paths or None, res=_resolve(), settings=settings))
+    _emit_report(settings.filter(report), fmt, strict, "lint")
+
+
+@app.command()
+def check(
+    group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
+    offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped."),
+    flows: Optional[List[str]] = typer.Option(None, "--flow", help="Flow file to scan for @secrets (repeatable; default: flows in the current directory)."),
+    secrets: Optional[List[str]] = typer.Option(None, "--secret", help="Key Vault secret id as the az-key-vault provider receives it (repeatable)."),
+    fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings and skipped checks fail too."),
+    timeout: float = typer.Option(15.0, "--timeout", help="Seconds for all live probes together."),
+    read_only: bool = typer.Option(False, "--read-only", help="Skip the write probe (upload, read back, delete)."),
+    management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
+    vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
+    storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
+):
+    """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
+    missing = [p for p in flows or [] if not os.path.isfile(p)]
+    if missing:
+        _usage_error("no such flow file: %s" % ", ".join(missing))
+    from .checks.preflight import CheckOptions, run_check
+    from .settings import load_settings
+
+    opts = CheckOptions(
+        group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
+        timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
+        vault_url=vault_url, storage_account_id=storage_account_id,
+    )
+    settings = load_settings(os.getcwd())
+    report = run_check(_resolve(), opts, settings=settings)
+    _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
+
+
 def run():
     """Console-script entry: no traceback ever reaches the user."""
     try:
-        app()
+        app(prog_name="mfdoctor")
     except KeyboardInterrupt:
         sys.stderr.write("mfdoctor: interrupted\n")
         sys.exit(130)

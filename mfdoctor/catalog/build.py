@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import sys
 from typing import Optional
 
 from .parse import debug_comment, literal_list, parse_config_source
@@ -39,18 +38,6 @@ def metaflow_version(pkg_dir: str) -> str:
         return "unknown"
 
 
-def extension_roots() -> list:
-    """Directories of the `metaflow_extensions` namespace package, as Python would find them."""
-    roots = []
-    search = os.environ.get("METAFLOW_EXTENSIONS_SEARCH_DIRS", "")
-    dirs = [d for d in search.split(os.pathsep) if d] or sys.path
-    for d in dirs:
-        cand = os.path.join(d or ".", "metaflow_extensions")
-        if os.path.isdir(cand):
-            roots.append(os.path.realpath(cand))
-    return roots
-
-
 def fingerprint_files(pkg_dir: str) -> list:
     """The files whose change must invalidate the cached catalog."""
     files = [
@@ -64,17 +51,11 @@ def fingerprint_files(pkg_dir: str) -> list:
             "cli.py",
         )
     ]
-    for root in extension_roots():
-        files.append(root)
-        try:
-            orgs = sorted(os.listdir(root))
-        except OSError:
-            continue
-        for org in orgs:
-            for sub in ("config", "plugins"):
-                d = os.path.join(root, org, sub)
-                if os.path.isdir(d):
-                    files.extend(os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".py"))
+    from .extensions import extension_source_files
+
+    # Extensions found as Metaflow finds them (sys.path and installed distributions,
+    # filtered by METAFLOW_EXTENSIONS_SEARCH_DIRS).
+    files.extend(extension_source_files())
     return files
 
 
@@ -88,35 +69,39 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
     from . import sources  # only needed when the cache is cold
 
     config_src = _read(os.path.join(pkg_dir, "metaflow_config.py"))
-    data = {
+    facts = sources.collect_all(pkg_dir)
+    env = facts["env"]
+    cli = {k: v for k, v in facts["cli_envvars"].items() if k.startswith("METAFLOW_")}
+    return {
         "format": FORMAT,
         "source": source,
         "metaflow_version": metaflow_version(pkg_dir),
         "program": parse_config_source(config_src, "metaflow_config.py"),
         "debug_options": literal_list(config_src, "DEBUG_OPTIONS"),
         "debug_doc": debug_comment(config_src),
-        "plugin_categories": sources.plugin_categories(pkg_dir),
-        "plugins": sources.plugin_names(pkg_dir),
+        "plugin_categories": facts["plugin_categories"],
+        # Valid plugin names include the extensions' (a DEFAULT_DATASTORE they add is fine).
+        "plugins": facts["plugins_all"],
+        "env_read": sorted(env.get("read", [])),
+        "env_set": sorted(env.get("set", [])),
+        "env_other": sorted(env.get("other", [])),
+        "env_locations": env.get("locations", {}),
+        "cli_envvars": sorted(cli),
+        "cli_details": cli,
+        "cli_parameter_prefixes": facts.get("cli_parameter_prefixes", {}),
+        "extensions": [_with_programs(ext) for ext in facts["extensions"]],
     }
-    env = sources.env_names(pkg_dir)
-    data["env_read"] = sorted(env.get("read", []))
-    data["env_set"] = sorted(env.get("set", []))
-    data["env_other"] = sorted(env.get("other", []))
-    data["cli_envvars"] = sorted(sources.cli_envvars(pkg_dir))
-    data["extensions"] = _extensions(sources)
-    return data
 
 
-def _extensions(sources) -> list:
-    out = []
-    for ext in sources.extension_configs():
-        mods = []
-        for path in ext.get("config_paths", []):
-            try:
-                mods.append({"path": path, "program": parse_config_source(_read(path), path)})
-            except (OSError, SyntaxError, UnicodeDecodeError) as exc:
-                mods.append({"path": path, "program": [], "error": str(exc)})
-        item = dict(ext)
-        item["config_modules"] = mods
-        out.append(item)
-    return out
+def _with_programs(ext: dict) -> dict:
+    """Add our replayable program for each extension config module."""
+    mods = []
+    for path in ext.get("config_paths", []):
+        try:
+            mods.append({"path": path, "program": parse_config_source(_read(path), path)})
+        except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+            mods.append({"path": path, "program": [], "error": str(exc)})
+    item = dict(ext)
+    item["name"] = ext.get("org") or ext.get("package") or "extension"
+    item["config_modules"] = mods
+    return item

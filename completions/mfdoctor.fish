@@ -1,0 +1,1 @@
+complete --command mfdoctor --no-files --arguments "(env _MFDOCTOR_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) mfdoctor)" --condition "env _MFDOCTOR_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) mfdoctor"
