@@ -74,6 +74,7 @@ class Catalog:
         self.plugin_categories: list = data.get("plugin_categories", [])
         self.extensions: list = data.get("extensions", [])
         self._keys: Optional[dict] = None
+        self._kinds: Optional[dict] = None
 
     # -- key specs ---------------------------------------------------------
     def _spec(self, op: dict, origin: str, condition: Optional[str] = None) -> KeySpec:
@@ -137,7 +138,17 @@ class Catalog:
                 )
             for ext in self.extensions:
                 for mod in ext.get("config_modules", []):
-                    self._walk(mod.get("program", []), "extension:%s" % ext["name"], out)
+                    origin = "extension:%s" % ext["name"]
+                    self._walk(mod.get("program", []), origin, out)
+                    for op in mod.get("program", []):
+                        if op["op"] == "let" and op["target"] == "DEBUG_OPTIONS":
+                            _, extra = _literal(op["expr"])
+                            for typ in extra or []:
+                                name = "DEBUG_%s" % str(typ).upper()
+                                out.setdefault(PREFIX + name, self._spec(
+                                    {"key": name, "target": name, "default": "False",
+                                     "doc": "Debug flag added by an extension.",
+                                     "section": "Debug configuration"}, origin))
             targets = {s.target: s.name for s in out.values()}
             for spec in out.values():
                 if spec.default_expr and not spec.literal:
@@ -159,27 +170,23 @@ class Catalog:
             "cli": list(self.data.get("cli_envvars", [])),
             "other": list(self.data.get("env_other", [])),
         }
-        ext_names = []
-        for ext in self.extensions:
-            for mod in ext.get("config_modules", []):
-                for op in mod.get("program", []):
-                    if op["op"] == "let" and op["target"].isupper():
-                        ext_names.append(full_name(op["target"]))
-        out["extension"] = ext_names
+        # An extension's plain module globals (ACME_TIMEOUT = 30) are not read from the
+        # environment, so METAFLOW_ACME_TIMEOUT would do nothing: not a known name.
         return out
 
+    def _kind_map(self) -> dict:
+        if getattr(self, "_kinds", None) is None:
+            kinds = {}
+            for kind, names in self.extra_names().items():
+                for n in names:
+                    kinds.setdefault(n, kind)
+            kinds.update({n: "config" for n in self.keys})
+            self._kinds = kinds
+        return self._kinds
+
     def known_names(self) -> set:
-        names = set(self.keys)
-        for group in self.extra_names().values():
-            names.update(group)
-        return names
+        return set(self._kind_map())
 
     def kind_of(self, name: str) -> Optional[str]:
-        """How Metaflow uses a METAFLOW_* name: config|read|set|cli|extension|None."""
-        name = full_name(name).upper()
-        if name in self.keys:
-            return "config"
-        for kind, names in self.extra_names().items():
-            if name in names:
-                return kind
-        return None
+        """How Metaflow uses a METAFLOW_* name: config|read|set|cli|other|None."""
+        return self._kind_map().get(full_name(name).upper())

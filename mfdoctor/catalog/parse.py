@@ -153,6 +153,13 @@ class _Parser:
                     }
                 ]
             return []
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            # `X += [...]` (extension config modules do this): same value as `X + (...)`.
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}.get(type(node.op))
+            if op:
+                return [{"op": "let", "target": node.target.id,
+                         "expr": "%s %s (%s)" % (node.target.id, op, _src(self.source, node.value))}]
+            return []
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
             if (

@@ -34,7 +34,14 @@ def explain_key(res, name: str) -> dict:
     if rk is None:
         kind = catalog.kind_of(name)
         if kind:
-            return {"found": True, "name": name, "kind": kind, "text": _KIND_TEXT.get(kind, kind),
+            text = _KIND_TEXT.get(kind, kind)
+            cli = catalog.data.get("cli_details", {}).get(name)
+            if cli:
+                text += ": option %s of `%s`" % (cli.get("option"), cli.get("command") or "the flow CLI")
+            where = (cli or {}).get("location") or catalog.data.get("env_locations", {}).get(name)
+            if where:
+                text += " (%s)" % where
+            return {"found": True, "name": name, "kind": kind, "text": text,
                     "layers": [l.to_dict() for l in res.layers_of(name)]}
         from ..suggest import suggest  # only when the key is unknown
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping, Optional
 
 from ..catalog import PREFIX, Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import Evaluator, Unknown, referenced_names
-from ..findings import Location
+from ..findings import ERROR, Finding, Location
 from .coerce import coerce
 from .files import ConfigFiles, config_files
 
@@ -220,12 +220,19 @@ class _Replayer:
     def enabled_plugins(self) -> None:
         # extension_support/plugins.py: ENABLED_<CAT> = from_conf(...) with no default;
         # None means every plugin; any value is iterated as plugin names.
+        overrides, toggles = self.extension_plugin_settings()
         for cat in self.catalog.plugin_categories:
             key = "ENABLED_%s" % cat.upper()
             rk = self.from_conf(key, key, None, None)
             names = list(self.catalog.plugins.get(cat, []))
+            if key in overrides:
+                # An extension's plugins module sets ENABLED_<CAT>: it beats any config.
+                path, value = overrides[key]
+                rk.layers.insert(0, LayerValue(EXTENSION, path, value))
+                rk.value, rk.raw, rk.source, rk.origin = value, value, EXTENSION, path
+                rk.is_default = False
             if rk.value is None:
-                rk.value = rk.default = names
+                rk.value = rk.default = names + toggles.get(cat, [])
                 rk.source, rk.origin = DEFAULT, "every installed %s plugin" % cat.replace("_", " ")
                 continue
             items = list(rk.value) if isinstance(rk.value, (list, str)) else None
@@ -242,6 +249,17 @@ class _Replayer:
                     % (cat.replace("_", " "), unknown[0], how)
                 )
 
+    def extension_plugin_settings(self):
+        """ENABLED_<CAT> set by extension plugin modules (last wins), and TOGGLE_ lists."""
+        overrides, toggles = {}, {}
+        for ext in self.catalog.extensions:
+            for mod in ext.get("plugin_modules", []):
+                for name, value in (mod.get("enabled") or {}).items():
+                    overrides[name] = (mod.get("path", ext.get("name", "extension")), value)
+                for name, value in (mod.get("toggles") or {}).items():
+                    toggles.setdefault(name[len("TOGGLE_"):].lower(), []).extend(value or [])
+        return overrides, toggles
+
     def extensions(self) -> None:
         for ext in self.catalog.extensions:
             for mod in ext.get("config_modules", []):
@@ -249,6 +267,15 @@ class _Replayer:
                 for op in mod.get("program", []):
                     if op["op"] == "conf":
                         self.from_conf(op["key"], op["target"], op["default"], op.get("choices"))
+                    elif op["op"] == "let" and op["target"] == "DEBUG_OPTIONS":
+                        # metaflow_config extends DEBUG_OPTIONS and makes DEBUG_<X> keys.
+                        try:
+                            extra = list(self.eval(op["expr"]))
+                        except (Unknown, TypeError):
+                            continue
+                        for typ in extra:
+                            key = "DEBUG_%s" % str(typ).upper()
+                            self.from_conf(key, key, "False", None)
                     elif op["op"] == "let" and not op["target"].startswith("_"):
                         self.extension_value(op["target"], op["expr"], path)
 
@@ -291,7 +318,21 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     rep.run(catalog.program)
     rep.enabled_plugins()
     rep.extensions()
-    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems))
+    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems) + _extension_problems(catalog))
+
+
+def _extension_problems(catalog: Catalog) -> list:
+    """Extensions Metaflow would fail to load (every `import metaflow` then fails)."""
+    out = []
+    for ext in catalog.extensions:
+        for msg in ext.get("errors", []):
+            out.append(Finding(
+                "config.extension", ERROR,
+                "Metaflow extension %s: %s" % (ext.get("name"), msg),
+                fix="Fix or uninstall the extension package %s." % (ext.get("package") or ext.get("name")),
+                location=Location(ext["root"]) if ext.get("root") else None,
+            ))
+    return out
 
 
 def _literal_str(expr: Optional[str], fallback: str) -> str:
