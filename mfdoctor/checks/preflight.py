@@ -1,0 +1,73 @@
+"""`mfdoctor check`: run every check group that applies and gather one Report.
+
+Groups: the config lint (names and values of every layer), `user` (identity chain),
+`azure` (offline rules, flow files, then the live probes unless --offline). Each
+group's wall time is kept for -v.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..findings import SKIPPED, Finding, Report
+
+
+@dataclass
+class CheckOptions:
+    group: str = "all"  # all | user | azure
+    offline: bool = False
+    flows: list = field(default_factory=list)
+    secrets: list = field(default_factory=list)
+    timeout: float = 15.0
+    read_only: bool = False
+    verbose: bool = False
+    management_url: Optional[str] = None
+    vault_url: Optional[str] = None
+    storage_account_id: Optional[str] = None
+
+
+def _timed(report: Report, name: str, fn):
+    start = time.perf_counter()
+    report.add(fn())
+    report.timings[name] = time.perf_counter() - start
+
+
+def run_check(res, opts: CheckOptions, settings=None) -> Report:
+    from .azure_static import azure_applies, collect_secret_refs, find_flow_files, run_azure_static
+    from .lint import run_lint
+    from .user import check_user
+
+    report = Report()
+    if opts.group == "all":
+        _timed(report, "config", lambda: run_lint(None, res=res, settings=settings))
+    if opts.group in ("all", "user"):
+        _timed(report, "user", lambda: check_user(res))
+    if opts.group == "azure" or (opts.group == "all" and azure_applies(res)):
+        flows = list(opts.flows) or find_flow_files(res.cwd)
+        _timed(
+            report, "azure (offline)",
+            lambda: run_azure_static(res, flows=flows, secrets=opts.secrets, cwd=res.cwd,
+                                     include_config_errors=opts.group == "azure"),
+        )
+        _timed(report, "azure (live)", lambda: _live(res, opts, flows))
+    return report
+
+
+def _live(res, opts: CheckOptions, flows: list) -> list:
+    checks = ("azure.credential", "azure.container", "azure.rbac", "azure.keyvault")
+    if opts.offline:
+        return [Finding(c, SKIPPED, "Live probe not run (--offline).") for c in checks]
+    from .azure_live import run_live, settings_from_resolution
+    from .azure_static import collect_secret_refs
+
+    refs = collect_secret_refs(flows, res=res) if flows else []
+    live = settings_from_resolution(
+        res,
+        secrets=list(opts.secrets) + [r for r in refs],
+        management_url=opts.management_url,
+        vault_url=opts.vault_url,
+        storage_account_id=opts.storage_account_id,
+    )
+    return run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose)
