@@ -94,14 +94,18 @@ class Resolution:
 
     def layers_of(self, name: str) -> list:
         """Every place a METAFLOW_* name is set, known key or not (for lint)."""
-        name = full_name(name)
-        out = []
-        if name in self.env:
-            out.append(LayerValue(ENV, name, self.env[name]))
-        for cf, src in ((self.files.local, LOCAL), (self.files.profile, PROFILE)):
-            if cf is not None and cf.data is not None and name in cf.data:
-                out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
-        return out
+        return set_layers(self.env, self.files, full_name(name))
+
+
+def set_layers(env: Mapping[str, str], files: ConfigFiles, name: str) -> list:
+    """The layers that set `name`, highest precedence first (env, local file, profile file)."""
+    out = []
+    if name in env:
+        out.append(LayerValue(ENV, name, env[name]))
+    for cf, src in ((files.local, LOCAL), (files.profile, PROFILE)):
+        if cf is not None and cf.data is not None and name in cf.data:
+            out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
+    return out
 
 
 class _Replayer:
@@ -116,22 +120,13 @@ class _Replayer:
         self.specs = catalog.keys
 
     # -- one from_conf -------------------------------------------------
-    def layers(self, env_name: str) -> list:
-        out = []
-        if env_name in self.env:
-            out.append(LayerValue(ENV, env_name, self.env[env_name]))
-        for cf, src in ((self.files.local, LOCAL), (self.files.profile, PROFILE)):
-            if cf is not None and cf.data is not None and env_name in cf.data:
-                out.append(LayerValue(src, cf.path, cf.data[env_name], cf.location_of(env_name)))
-        return out
-
     def from_conf(self, key: str, target: str, default_expr: Optional[str], choices) -> ResolvedKey:
         name = PREFIX + key
         spec = self.specs.get(name)
         if spec is None:  # a key only an if-branch or extension defines
             spec = KeySpec(name, target, default_expr, True, None, "any", choices,
                            False, "", "", "metaflow_config")
-        layers = self.layers(name)
+        layers = set_layers(self.env, self.files, name)
         notes = []
         default = None
         default_known = True
