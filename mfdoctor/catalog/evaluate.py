@@ -20,6 +20,10 @@ class Unknown(Exception):
     """The expression uses something this interpreter does not model."""
 
 
+class EvalError(Exception):
+    """A supported expression failed on these values: Metaflow fails the same way."""
+
+
 _BINOPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -67,8 +71,8 @@ class Evaluator:
             return self.eval(_parse(expr))
         except Unknown:
             raise
-        except Exception as exc:  # a type error inside Metaflow's own expression
-            raise Unknown("%s: %s" % (type(exc).__name__, exc)) from None
+        except Exception as exc:  # e.g. os.path.join(5, "data"): Metaflow raises too
+            raise EvalError("%s: %s" % (type(exc).__name__, exc)) from None
 
     def _call(self, name: str, args: list) -> Any:
         if name == "os.path.join":

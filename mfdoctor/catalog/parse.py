@@ -31,8 +31,19 @@ from typing import Optional
 _SECTION_RULE = re.compile(r"^\s*#{2,}\s*$")
 
 
-def _src(source: str, node: ast.AST) -> str:
-    return ast.get_source_segment(source, node) or ast.unparse(node)
+def _src(source, node: ast.AST) -> str:
+    """Source text of `node`; `source` is the file's lines (split once: ast's own
+    get_source_segment re-splits the whole file on every call)."""
+    lines = source if isinstance(source, list) else source.splitlines(True)
+    if getattr(node, "end_lineno", None) is None:
+        return ast.unparse(node)
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    parts = [lines[first].encode()[node.col_offset:].decode()]
+    parts.extend(lines[first + 1:last])
+    parts.append(lines[last].encode()[:node.end_col_offset].decode())
+    return "".join(parts)
 
 
 def _comments_above(lines: list, lineno: int) -> str:
@@ -95,7 +106,7 @@ def _choices(source: str, node: Optional[ast.AST]):
 
 class _Parser:
     def __init__(self, source: str, filename: str):
-        self.source = source
+        self.source = source.splitlines(True)
         self.filename = filename
         self.lines = source.splitlines()
         self.sections = _sections(self.lines)
@@ -141,6 +152,11 @@ class _Parser:
                     op = self.conf_op(target.id, value, node.lineno)
                     return [op] if op else []
                 return [{"op": "let", "target": target.id, "expr": _src(self.source, value)}]
+            if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
+                    and _src(self.source, target.value) == "os.environ"):
+                # os.environ["AWS_DEFAULT_REGION"] = AWS_SANDBOX_REGION: fails on a non-string.
+                return [{"op": "setenv", "index": _src(self.source, target.slice),
+                         "expr": _src(self.source, value)}]
             if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 # `SERVICE_HEADERS["x-api-key"] = ...`; os.environ[...] = ... is skipped
                 # (it changes the process environment, not a config value).

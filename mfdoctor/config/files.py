@@ -60,10 +60,35 @@ def _line_col(text: str, pos: int):
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
+def _hidden_by_permissions(path: str) -> Optional[str]:
+    """The directory whose permissions hide `path` (os.path.exists then says False)."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        parent = os.path.dirname(path)
+        while parent and parent != os.path.dirname(parent):
+            if os.path.isdir(parent) and not os.access(parent, os.X_OK):
+                return parent
+            parent = os.path.dirname(parent)
+        return os.path.dirname(path)
+    except OSError:
+        pass
+    return None
+
+
 def read_config_file(kind: str, path: str, profile: Optional[str] = None) -> ConfigFile:
     """Read one JSON config file the way Metaflow does (`json.load`, UTF-8)."""
     cf = ConfigFile(kind=kind, path=path, exists=os.path.exists(path), profile=profile)
     if not cf.exists:
+        blocked = _hidden_by_permissions(path)
+        if blocked:
+            cf.problems.append(Finding(
+                "config.file-invalid", WARNING,
+                "Cannot look into %s (permission denied), so Metaflow cannot see %s and "
+                "silently runs without it." % (blocked, path),
+                fix="Give the user running Metaflow access: chmod u+rx %s" % blocked,
+                location=Location(path),
+            ))
         return cf
     what = "profile file" if kind == "profile" else "project config file"
 
@@ -169,7 +194,16 @@ def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
     current = cwd
     check = os.path.realpath(os.path.join(current, dirname))
     while not os.path.isdir(check):
-        if os.path.islink(check) or os.path.lexists(check):
+        blocked = _hidden_by_permissions(check)
+        if blocked:
+            notes.append(Finding(
+                "config.file-invalid", WARNING,
+                "Cannot look into %s (permission denied): Metaflow cannot tell whether %s "
+                "exists there and keeps looking further up." % (blocked, check),
+                fix="Give the user running Metaflow access: chmod u+rx %s" % blocked,
+                location=Location(check),
+            ))
+        elif os.path.islink(check) or os.path.lexists(check):
             # A dangling link, a symlink loop or a plain file: Metaflow skips it silently.
             notes.append(
                 Finding(

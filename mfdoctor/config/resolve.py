@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from ..catalog import PREFIX, Catalog, KeySpec, full_name, load_catalog
-from ..catalog.evaluate import Evaluator, Unknown, referenced_names
+from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
 from ..findings import ERROR, Finding, Location
 from .coerce import coerce
 from .files import ConfigFiles, config_files
@@ -130,12 +130,17 @@ class _Replayer:
         notes = []
         default = None
         default_known = True
+        failure = None
         if default_expr is not None:
             try:
                 default = self.eval(default_expr)
             except Unknown as exc:
                 default_known = False
                 notes.append("default `%s` could not be evaluated statically (%s)" % (default_expr, exc))
+            except EvalError as exc:
+                default_known = False
+                failure = "Metaflow fails at import computing the default `%s`: %s" % (
+                    " ".join(default_expr.split()), exc)
         refs = [self.by_target[n] for n in referenced_names(default_expr or "") if n in self.by_target]
         if layers:
             raw, source, origin = layers[0].value, layers[0].source, layers[0].origin
@@ -148,7 +153,7 @@ class _Replayer:
             value, error = coerce(name, raw, default, choices)
         else:
             value, error = raw, None
-        rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error, notes)
+        rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
         if source == DEFAULT:
             rk.is_default = True
         elif source == DERIVED:
@@ -161,19 +166,53 @@ class _Replayer:
         return rk
 
     # -- post-processing ----------------------------------------------
-    def touched(self, target: str, expr: str, how: str) -> None:
-        """A statement changed the variable behind a key: record where from."""
+    def key_of(self, target: str) -> Optional[ResolvedKey]:
         name = self.by_target.get(target)
-        if name is None or name not in self.keys:
+        return self.keys.get(name) if name else None
+
+    def replaced(self, target: str, origin_key: Optional[str], how: str) -> None:
+        """A later statement replaced a key's whole value (the AWS sandbox block does)."""
+        rk = self.key_of(target)
+        if rk is None:
             return
-        rk = self.keys[name]
-        new = self.ns.get(target)
-        src_keys = [self.by_target[n] for n in referenced_names(expr) if n in self.by_target]
+        value = self.ns.get(target)
+        rk.layers.insert(0, LayerValue(DERIVED, origin_key or how, value))
+        rk.value, rk.raw, rk.error = value, value, None
+        rk.source, rk.origin = DERIVED, origin_key or how
+        src = self.keys.get(origin_key) if origin_key else None
+        rk.is_default = bool(src and src.is_default)
+        rk.notes.append(how)
+
+    def touched(self, target: str, expr: str, how: str) -> None:
+        """A statement changed an item of a key's dict (SERVICE_HEADERS["x-api-key"] = ...)."""
+        rk = self.key_of(target)
+        if rk is None:
+            return
+        src_keys = self.refs(expr)
         rk.notes.append("%s (`%s`)" % (how, expr))
-        rk.value = new
+        rk.value = self.ns.get(target)
         if rk.source in (DEFAULT, DERIVED) and src_keys:
             rk.source, rk.origin = DERIVED, src_keys[0]
             rk.is_default = all(self.keys[k].is_default for k in src_keys if k in self.keys)
+
+    def refs(self, expr: str) -> list:
+        return [self.by_target[n] for n in referenced_names(expr) if n in self.by_target]
+
+    def fails(self, op: dict, exc: Exception) -> None:
+        """Metaflow raises on this statement with these values: blame the key involved."""
+        kind = op["op"]
+        text = {
+            "setitem": "%s[%s] = %s", "setdefault": "%s.setdefault(%s, %s)",
+        }.get(kind, "%s = %s" if kind == "let" else "os.environ[%s] = %s")
+        args = ((op["target"], op["index"], op["expr"]) if kind in ("setitem", "setdefault")
+                else (op["target"], op["expr"]) if kind == "let" else (op.get("index"), op["expr"]))
+        stmt = text % args
+        names = ([self.by_target.get(op["target"])] if "target" in op else []) + self.refs(op["expr"])
+        for name in names:
+            if name and name in self.keys:
+                self.keys[name].error = "Metaflow fails at import on `%s`: %s: %s" % (
+                    stmt, type(exc).__name__, exc)
+                return
 
     def run(self, ops: list) -> None:
         for op in ops:
@@ -182,21 +221,26 @@ class _Replayer:
                 if kind == "conf":
                     if op["key"] != op["target"] and op["target"] in self.by_target:
                         # e.g. SFN_STATE_MACHINE_PREFIX = from_conf("AWS_SANDBOX_STACK_NAME")
-                        self.from_conf(op["key"], "_mfd_" + op["key"], op["default"], op.get("choices"))
-                        self.ns[op["target"]] = self.ns["_mfd_" + op["key"]]
-                        self.keys[PREFIX + op["key"]].spec.target = op["target"]
-                        self.touched(op["target"], op["key"], "replaced by METAFLOW_%s" % op["key"])
+                        rk = self.from_conf(op["key"], "_mfd_" + op["key"], op["default"], op.get("choices"))
+                        self.ns[op["target"]] = rk.value
+                        self.replaced(op["target"], rk.name, "replaced by %s" % rk.name)
                     else:
                         self.from_conf(op["key"], op["target"], op["default"], op.get("choices"))
                 elif kind == "let":
                     self.ns[op["target"]] = self.eval(op["expr"])
-                    self.touched(op["target"], op["expr"], "reassigned")
+                    refs = self.refs(op["expr"])
+                    self.replaced(op["target"], refs[0] if refs else None,
+                                  "reassigned: %s = %s" % (op["target"], op["expr"]))
                 elif kind == "setitem":
                     self.ns[op["target"]][self.eval(op["index"])] = self.eval(op["expr"])
                     self.touched(op["target"], op["expr"], "item %s set" % op["index"])
                 elif kind == "setdefault":
                     self.ns[op["target"]].setdefault(self.eval(op["index"]), self.eval(op["expr"]))
                     self.touched(op["target"], op["expr"], "item %s defaulted" % op["index"])
+                elif kind == "setenv":
+                    value = self.eval(op["expr"])
+                    if not isinstance(value, str):
+                        raise TypeError("str expected, not %s" % type(value).__name__)
                 elif kind == "if":
                     self.run(op["body"] if self.eval(op["test"]) else op["orelse"])
                 elif kind == "debug_loop":
@@ -207,10 +251,9 @@ class _Replayer:
             except Unknown:
                 if kind == "let":
                     self.ns.pop(op["target"], None)
-            except (TypeError, KeyError, AttributeError, IndexError):
-                # Metaflow itself would fail here on this value (e.g. SERVICE_HEADERS is a
-                # list): the key already carries its value; nothing more to replay.
-                pass
+            except (EvalError, TypeError, KeyError, AttributeError, IndexError) as exc:
+                if kind != "if":
+                    self.fails(op, exc)
 
     def enabled_plugins(self) -> None:
         # extension_support/plugins.py: ENABLED_<CAT> = from_conf(...) with no default;
@@ -229,20 +272,7 @@ class _Replayer:
             if rk.value is None:
                 rk.value = rk.default = names + toggles.get(cat, [])
                 rk.source, rk.origin = DEFAULT, "every installed %s plugin" % cat.replace("_", " ")
-                continue
-            items = list(rk.value) if isinstance(rk.value, (list, str)) else None
-            if items is None:
-                rk.error = "%s must be a list of plugin names, got a %s" % (
-                    rk.name, type(rk.value).__name__)
-                continue
-            unknown = [i for i in items if i not in names]
-            if unknown:
-                how = (" (a string is read letter by letter: use a JSON list in a config "
-                       "file)" if isinstance(rk.value, str) else "")
-                rk.error = (
-                    "Configuration requested %s plugin '%s' but no such plugin is available%s"
-                    % (cat.replace("_", " "), unknown[0], how)
-                )
+            rk.error = rk.error or _plugin_list_error(cat, rk.value, names)
 
     def extension_plugin_settings(self):
         """ENABLED_<CAT> set by extension plugin modules (last wins), and TOGGLE_ lists."""
@@ -291,6 +321,30 @@ class _Replayer:
         rk.is_default = False
         if note:
             rk.notes.append(note)
+
+
+def _plugin_list_error(category: str, value: Any, names: list) -> Optional[str]:
+    """Mirror `resolve_plugins`: "-x" removes x, "+x" and "x" add x; each must exist."""
+    if not isinstance(value, (list, str, dict)):
+        return "TypeError: '%s' object is not iterable (ENABLED_%s must be a JSON list)" % (
+            type(value).__name__, category.upper())
+    enabled = []
+    for item in value:
+        if not isinstance(item, str):
+            return "AttributeError: '%s' object has no attribute 'startswith' (plugin names are strings)" % (
+                type(item).__name__)
+        if item.startswith("-"):
+            enabled = [e for e in enabled if e != item[1:]]
+        else:
+            name = item[1:] if item.startswith("+") else item
+            if name not in enabled:
+                enabled.append(name)
+    unknown = [e for e in enabled if e not in names]
+    if not unknown:
+        return None
+    how = " (a plain string is read letter by letter: use a JSON list in a config file)" if isinstance(value, str) else ""
+    return "Configuration requested %s plugin '%s' but no such plugin is available%s" % (
+        category, unknown[0], how)
 
 
 def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
