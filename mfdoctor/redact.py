@@ -7,7 +7,6 @@ revealing the value.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Any
@@ -47,6 +46,8 @@ def is_secret_name(name: str) -> bool:
 def fingerprint(value: Any) -> str:
     if not isinstance(value, str):
         value = json.dumps(value, sort_keys=True, default=str)
+    import hashlib  # only when there is a secret to fingerprint
+
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 

@@ -7,13 +7,13 @@ source file it was read from. A cache that cannot be written is not an error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 from typing import Optional
 
-from .build import FORMAT, build_catalog_data, find_metaflow, fingerprint_files, metaflow_version
+from .build import (FORMAT, build_catalog_data, content_hashes, find_metaflow, fingerprint_files,
+                    metaflow_version)
 from .model import PREFIX, Catalog, KeySpec, full_name
 
 __all__ = ["Catalog", "KeySpec", "PREFIX", "full_name", "load_catalog", "cache_dir"]
@@ -29,15 +29,17 @@ def cache_dir() -> str:
     return os.path.join(xdg, "mfdoctor")
 
 
-def _fingerprint(pkg_dir: str) -> str:
-    h = hashlib.sha256(str(FORMAT).encode())
-    for path in fingerprint_files(pkg_dir):
+def _fingerprint(files: list) -> str:
+    # crc32 over (path, size, mtime): a cache key, not a security boundary, and it
+    # spares `show` the hashlib import.
+    text = str(FORMAT)
+    for path in files:
         try:
             st = os.stat(path)
-            h.update(("%s|%d|%d\n" % (path, st.st_size, st.st_mtime_ns)).encode())
+            text += "%s|%d|%d\n" % (path, st.st_size, st.st_mtime_ns)
         except OSError:
-            h.update(("%s|-\n" % path).encode())
-    return h.hexdigest()[:16]
+            text += "%s|-\n" % path
+    return "%08x%08x" % (zlib.crc32(text.encode()), len(text))
 
 
 def _load_json(path: str) -> Optional[dict]:
@@ -50,6 +52,8 @@ def _load_json(path: str) -> Optional[dict]:
 
 
 def _write_atomic(path: str, data: dict) -> None:
+    import tempfile  # only on a cold cache
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
@@ -70,15 +74,19 @@ def load_snapshot() -> Catalog:
 def load_catalog(prefer: str = "auto") -> Catalog:
     """`auto`: the installed Metaflow if there is one, else the bundled snapshot.
 
-    `MFDOCTOR_CATALOG=bundled` forces the snapshot (useful to compare machines).
+    `MFDOCTOR_CATALOG=bundled` forces the snapshot (useful to compare machines);
+    `MFDOCTOR_CATALOG=parse` always parses the installed Metaflow on a cold cache.
     """
     prefer = os.environ.get("MFDOCTOR_CATALOG", prefer)
     pkg_dir = None if prefer == "bundled" else find_metaflow()
     if pkg_dir is None:
         return load_snapshot()
     version = metaflow_version(pkg_dir)
-    path = os.path.join(cache_dir(), "catalog-%s-%s.json" % (version, _fingerprint(pkg_dir)))
+    files = fingerprint_files(pkg_dir)
+    path = os.path.join(cache_dir(), "catalog-%s-%s.json" % (version, _fingerprint(files)))
     data = _load_json(path)
+    if data is None and prefer != "parse":
+        data = _snapshot_if_identical(pkg_dir, version, files)
     if data is None:
         try:
             data = build_catalog_data(pkg_dir, "installed")
@@ -87,6 +95,25 @@ def load_catalog(prefer: str = "auto") -> Catalog:
             cat = load_snapshot()
             cat.source = "bundled (installed Metaflow at %s could not be read)" % pkg_dir
             return cat
+    if data.get("package_dir") != pkg_dir:
         data["package_dir"] = pkg_dir
         _write_atomic(path, data)
     return Catalog(data)
+
+
+def _snapshot_if_identical(pkg_dir: str, version: str, files: list) -> Optional[dict]:
+    """On a cold cache, the bundled snapshot when the installed Metaflow is the very
+    release it was made from (same version, same bytes in the files the catalog reads,
+    no extensions): parsing ~300 modules again would give the same data, slowly."""
+    try:
+        with open(SNAPSHOT, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != FORMAT or data.get("metaflow_version") != version:
+        return None
+    core = fingerprint_files(pkg_dir, extensions=False)
+    if len(files) != len(core) or data.get("file_hashes") != content_hashes(pkg_dir):
+        return None
+    data["source"] = "installed"
+    return data

@@ -10,7 +10,7 @@ from typing import Optional
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 5
+FORMAT = 6
 
 _VERSION_RE = re.compile(r"""metaflow_version\s*=\s*["']([^"']+)["']""")
 
@@ -38,25 +38,41 @@ def metaflow_version(pkg_dir: str) -> str:
         return "unknown"
 
 
-def fingerprint_files(pkg_dir: str) -> list:
-    """The files whose change must invalidate the cached catalog."""
-    files = [
-        os.path.join(pkg_dir, rel)
-        for rel in (
-            "version.py",
-            "metaflow_config.py",
-            "metaflow_config_funcs.py",
-            os.path.join("plugins", "__init__.py"),
-            os.path.join("extension_support", "plugins.py"),
-            "cli.py",
-        )
-    ]
-    from .extensions import extension_source_files
+_CORE_FILES = (
+    "version.py",
+    "metaflow_config.py",
+    "metaflow_config_funcs.py",
+    os.path.join("plugins", "__init__.py"),
+    os.path.join("extension_support", "plugins.py"),
+    os.path.join("extension_support", "__init__.py"),
+    "cli.py",
+)
 
-    # Extensions found as Metaflow finds them (sys.path and installed distributions,
-    # filtered by METAFLOW_EXTENSIONS_SEARCH_DIRS).
-    files.extend(extension_source_files())
+
+def fingerprint_files(pkg_dir: str, extensions: bool = True) -> list:
+    """The files whose change must invalidate the cached catalog."""
+    files = [os.path.join(pkg_dir, rel) for rel in _CORE_FILES]
+    if extensions:
+        from .extensions import extension_source_files
+
+        # Extensions found as Metaflow finds them (sys.path and installed distributions,
+        # filtered by METAFLOW_EXTENSIONS_SEARCH_DIRS).
+        files.extend(extension_source_files())
     return files
+
+
+def content_hashes(pkg_dir: str) -> dict:
+    """SHA-256 of each core file, to recognise the exact release the snapshot came from."""
+    import hashlib
+
+    out = {}
+    for rel in _CORE_FILES:
+        try:
+            with open(os.path.join(pkg_dir, rel), "rb") as f:
+                out[rel.replace(os.sep, "/")] = hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            out[rel.replace(os.sep, "/")] = None
+    return out
 
 
 def _read(path: str) -> str:
@@ -76,6 +92,7 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
         "format": FORMAT,
         "source": source,
         "metaflow_version": metaflow_version(pkg_dir),
+        "file_hashes": content_hashes(pkg_dir),
         "program": parse_config_source(config_src, "metaflow_config.py"),
         "debug_options": literal_list(config_src, "DEBUG_OPTIONS"),
         "debug_doc": debug_comment(config_src),

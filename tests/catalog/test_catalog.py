@@ -96,3 +96,14 @@ def test_without_metaflow_the_bundled_snapshot_is_used(clean_env, tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["metaflow"]["catalog"] == "bundled"
     assert any(k["name"] == "METAFLOW_DATASTORE_SYSROOT_AZURE" for k in doc["keys"])
+
+
+def test_cold_cache_fast_path_equals_parsing_the_installed_metaflow(tmp_path, monkeypatch):
+    monkeypatch.setenv("MFDOCTOR_CACHE_DIR", str(tmp_path / "a"))
+    fast = load_catalog()
+    monkeypatch.setenv("MFDOCTOR_CACHE_DIR", str(tmp_path / "b"))
+    monkeypatch.setenv("MFDOCTOR_CATALOG", "parse")
+    parsed = load_catalog()
+    assert fast.source == parsed.source == "installed"
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("source", "package_dir")}
+    assert strip(fast.data) == strip(parsed.data)
