@@ -89,8 +89,16 @@ def _complete_keys(incomplete: str):
     """Key names for shell completion (from the cached catalog: fast)."""
     from .catalog import load_catalog
 
+    # Offer names in the form being typed (with or without METAFLOW_, same case): the
+    # shell keeps only candidates that start with exactly what was typed.
     inc = incomplete.upper()
-    return [n for n in load_catalog().keys if n.startswith(inc) or n[len("METAFLOW_"):].startswith(inc)]
+    lower = incomplete != inc
+    out = []
+    for name in load_catalog().keys:
+        cand = name if name.startswith(inc) else name[len("METAFLOW_"):]
+        if cand.startswith(inc):
+            out.append(cand.lower() if lower else cand)
+    return out
 
 
 def _resolve():
@@ -163,11 +171,11 @@ def _emit_report(report, fmt: "ReportFormat", strict: bool, title: str) -> None:
     elif fmt is ReportFormat.sarif:
         from .render import report_sarif
 
-        typer.echo(report_sarif.render(report))
+        typer.echo(report_sarif.render(report, strict=strict))
     elif fmt is ReportFormat.github:
         from .render import report_github
 
-        typer.echo(report_github.render(report))
+        typer.echo(report_github.render(report, strict=strict))
     else:
         from .render import report_human
 
@@ -206,7 +214,8 @@ def lint(
     from .settings import load_settings
 
     settings = load_settings(os.getcwd(), select=select, ignore=ignore)
-    report = Report().add(run_lint(paths or None, res=_resolve(), settings=settings))
+    report = Report()
+    report.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=report.timings))
     _emit_report(settings.filter(report), fmt, strict, "lint")
 
 

@@ -144,12 +144,14 @@ class Suggester:
         pref = {_norm(p) for p in preferred}
         # (original, normalised, words, preferred)
         self._entries = []
+        self._charsets = []
         self._by_len = {}
         self._by_word = {}
         for idx, c in enumerate(self._cands):
             n = _norm(c)
             ws = _words(n)
             self._entries.append((c, n, ws, n in pref))
+            self._charsets.append(frozenset(n))
             self._by_len.setdefault(len(n), []).append(idx)
             for w in set(ws):
                 self._by_word.setdefault(w, []).append(idx)
@@ -185,9 +187,15 @@ class Suggester:
         qw = _words(q)
         limit = _char_limit(len(q))
         scored = {}
-        # Character distance: only lengths within `limit` can qualify.
+        qset = frozenset(q)
+        # Character distance: only lengths within `limit` can qualify, and only
+        # names whose letter sets differ by at most 2 per edit (an edit adds or
+        # removes at most one letter from each side; a swap changes nothing):
+        # a C-speed test that skips most of the DP below.
         for length in range(max(0, len(q) - limit), len(q) + limit + 1):
             for idx in self._by_len.get(length, ()):
+                if len(qset ^ self._charsets[idx]) > 2 * limit:
+                    continue
                 c, cn, _, _ = self._entries[idx]
                 d = osa_distance(q, cn, limit)
                 if d <= limit:

@@ -31,4 +31,6 @@ def _complete(words: str, cword: int, tmp_path) -> list:
 def test_bash_completion_offers_commands_options_and_keys(tmp_path):
     assert "show" in _complete("mfdoctor sh", 1, tmp_path)
     assert "--format" in _complete("mfdoctor show --fo", 2, tmp_path)
-    assert "METAFLOW_DEFAULT_DATASTORE" in _complete("mfdoctor explain DEFAULT_DATA", 2, tmp_path)
+    assert "METAFLOW_DEFAULT_DATASTORE" in _complete("mfdoctor explain METAFLOW_DEFAULT_DA", 2, tmp_path)
+    assert "DEFAULT_DATASTORE" in _complete("mfdoctor explain DEFAULT_DA", 2, tmp_path)
+    assert "azure_storage_workload_type" in _complete("mfdoctor show azure_storage_w", 2, tmp_path)

@@ -10,7 +10,7 @@ from typing import Optional
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 6
+FORMAT = 7
 
 _VERSION_RE = re.compile(r"""metaflow_version\s*=\s*["']([^"']+)["']""")
 

@@ -29,6 +29,7 @@ from .pysource import dotted, rel_location, try_parse_file
 
 NAME_RE = re.compile(r"^METAFLOW_[A-Z0-9_]*[A-Z0-9]$")
 _NEEDLE = b"METAFLOW_"
+_EXPORT_RE = re.compile(r"\bexport\s+(METAFLOW_[A-Z0-9_]*[A-Z0-9])=")
 _SKIP_DIRS = {"__pycache__", "_vendor"}
 
 _READ_METHODS = {"get", "pop", "__getitem__", "__contains__"}
@@ -42,7 +43,7 @@ def _is_environ(node: ast.AST) -> bool:
     return "environ" in name.split(".")[-1] or name.endswith("environ")
 
 
-_LITERAL_RE = re.compile(r"""["']METAFLOW_[A-Z0-9_]*[A-Z0-9]["']""")
+_LITERAL_RE = re.compile(r"""["']METAFLOW_[A-Z0-9_]*[A-Z0-9]["']|export\s+METAFLOW_""")
 
 
 class _Classifier:
@@ -72,6 +73,11 @@ class _Classifier:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and NAME_RE.match(node.value):
                 self.found.append((node.value, self.classify(node), node.lineno))
+            elif isinstance(node.value, str) and "export METAFLOW_" in node.value:
+                # Shell snippets Metaflow runs in its task containers, e.g. the Argo
+                # step's "export METAFLOW_TASK_ID=...": those names are set for tasks.
+                for m in _EXPORT_RE.finditer(node.value):
+                    self.found.append((m.group(1), "set", node.lineno))
             return
         for child in ast.iter_child_nodes(node):
             if self._spans_candidate(child):

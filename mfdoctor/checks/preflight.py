@@ -35,7 +35,7 @@ def _timed(report: Report, name: str, fn):
 
 
 def run_check(res, opts: CheckOptions, settings=None) -> Report:
-    from .azure_static import azure_applies, collect_secret_refs, find_flow_files, run_azure_static
+    from .azure_static import azure_applies, find_flow_files, run_azure_static
     from .lint import run_lint
     from .user import check_user
 
@@ -52,7 +52,25 @@ def run_check(res, opts: CheckOptions, settings=None) -> Report:
                                      include_config_errors=opts.group == "azure"),
         )
         _timed(report, "azure (live)", lambda: _live(res, opts, flows))
+    report.findings = without_duplicates(report.findings)
     return report
+
+
+_PROBLEMS = ("error", "warning")
+
+
+def without_duplicates(findings: list) -> list:
+    """One problem, one finding: where a domain check (azure.*, secrets.*) reports a
+    problem with a key, the generic config lint's finding for that key is dropped, since
+    the domain check says the same thing with a more specific cause and fix."""
+    specific = {
+        f.key for f in findings
+        if f.key and f.severity in _PROBLEMS and not f.check.startswith("config.")
+    }
+    return [
+        f for f in findings
+        if not (f.check.startswith("config.") and f.severity in _PROBLEMS and f.key in specific)
+    ]
 
 
 def _live(res, opts: CheckOptions, flows: list) -> list:

@@ -53,7 +53,11 @@ def explain_key(res, name: str) -> dict:
         other.name for other in res.keys.values()
         if other is not rk and any(spec.target in n for n in other.notes)
     ]
-    example = shown_value(rk, rk.value if rk.value is not None else "...")
+    # The "how to set it" example: the current value, unless Metaflow rejects it.
+    sample = rk.value
+    if rk.error or sample is None:
+        sample = (spec.choices or [None])[0] or (rk.default if rk.default is not None else "...")
+    example = shown_value(rk, sample)
     file_value = json.dumps(example if not isinstance(example, str) else example)
     layers = []
     for src, label in (("extension", "extension"), ("env", "environment"), ("local", "local file"),

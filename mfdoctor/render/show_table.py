@@ -21,8 +21,8 @@ def _fmt(value) -> str:
         return "(unset)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
+    if isinstance(value, (list, dict)) or value == "":
+        return json.dumps(value)  # an empty string shows as "", not as nothing
     return str(value)
 
 

@@ -1,0 +1,477 @@
+"""`azure.container`: can this identity use the sysroot the way Metaflow's datastore does?
+
+Steps, each bounded by the probe's deadline and each failure explained:
+1. reachability of the blob endpoint, with DNS, TCP and TLS told apart and the
+   host named (raw sockets, before any SDK call, so a dead host is diagnosed in
+   about a second instead of the SDK's minute of retries);
+2. the container exists (`get_container_properties`);
+3. listing under the sysroot prefix (first page only);
+4. the write probe: a uniquely named blob under the prefix, uploaded with
+   `If-None-Match: *` (never overwrites), read back, deleted with its ETag.
+   Cleanup is guaranteed: a `finally` here, and `Cleanup.run_all` from run_live
+   on timeout, Ctrl-C or SIGTERM. `--read-only` skips step 4.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import urlparse
+
+from ...findings import ERROR, OK, SKIPPED, Finding
+from ...redact import redact_text
+from . import errors as E
+from .deadline import Deadline
+
+CHECK = "azure.container"
+ENDPOINT_KEY = "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT"
+SYSROOT_KEY = "METAFLOW_DATASTORE_SYSROOT_AZURE"
+PROBE_PREFIX = ".mfdoctor-probe-"
+
+
+# --- inputs -------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    url: str
+    scheme: str
+    host: str
+    port: int
+    account: Optional[str]
+
+    @property
+    def is_ip(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+            return True
+        except ValueError:
+            return self.host == "localhost"
+
+
+def parse_endpoint(url: str) -> Endpoint:
+    p = urlparse(url.strip())
+    if not p.scheme or not p.hostname:
+        raise ValueError("not a URL: %s" % url)
+    port = p.port or (443 if p.scheme == "https" else 80)
+    host = p.hostname
+    ep = Endpoint(url.strip(), p.scheme.lower(), host, port, None)
+    if ep.is_ip:
+        # Emulator form: the account is the first path segment (http(s)://127.0.0.1:10000/devstoreaccount1).
+        seg = [s for s in p.path.split("/") if s]
+        ep.account = seg[0] if seg else None
+    else:
+        ep.account = host.split(".", 1)[0]
+    return ep
+
+
+def parse_sysroot(sysroot: str):
+    """(container, prefix) exactly as Metaflow's parse_azure_full_path; ValueError with its message."""
+    from ..azure_rules import mf_parse_azure_full_path
+
+    return mf_parse_azure_full_path(sysroot)
+
+
+# --- cleanup registry ------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    blob_client: object
+    name: str
+    etag: Optional[str] = None
+
+
+@dataclass
+class Cleanup:
+    """Probe blobs that may exist; run_all deletes whatever is still registered."""
+
+    pending: dict = field(default_factory=dict)
+    aborted: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    leftovers: list = field(default_factory=list)  # names that could not be deleted
+    uncertain: dict = field(default_factory=dict)  # name -> blob client, for uploads cut off mid-call
+
+    def register(self, blob_client, name: str) -> None:
+        with self.lock:  # atomic with abort(): once aborted, no new probe blob may be started
+            if self.aborted:
+                raise TimeoutError("the write probe was not started: out of time")
+            self.pending[name] = _Pending(blob_client, name)
+
+    def abort(self) -> None:
+        with self.lock:
+            self.aborted = True
+
+    def set_etag(self, name: str, etag: str) -> None:
+        with self.lock:
+            if name in self.pending:
+                self.pending[name].etag = etag
+
+    def done(self, name: str) -> None:
+        with self.lock:
+            self.pending.pop(name, None)
+
+    def delete(self, name: str) -> bool:
+        """Delete a registered probe blob; True when it is gone."""
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+
+        with self.lock:
+            p = self.pending.get(name)
+        if p is None:
+            return True
+        timeouts = {"connection_timeout": 3, "read_timeout": 5}
+        try:
+            if p.etag:
+                try:
+                    p.blob_client.delete_blob(etag=p.etag, match_condition=MatchConditions.IfNotModified, **timeouts)
+                except ResourceModifiedError:
+                    # Someone changed our uniquely named blob: leave it and say so.
+                    self.leftovers.append(name)
+                    self.done(name)
+                    return False
+            else:
+                # The upload may or may not have landed (or may land later: a server can commit a
+                # request whose client gave up). The name is unique to this run, so a blob with it
+                # is ours; `sweep` looks again for a while.
+                with self.lock:
+                    self.uncertain[name] = p.blob_client
+                p.blob_client.delete_blob(**timeouts)
+        except ResourceNotFoundError:
+            pass
+        except Exception:
+            self.leftovers.append(name)
+            self.done(name)
+            return False
+        self.done(name)
+        return True
+
+    def sweep(self, seconds: float) -> None:
+        """Keep deleting blobs of cut-off uploads for `seconds`, in case one lands late."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        end = time.monotonic() + seconds
+        while self.uncertain and time.monotonic() < end:
+            for name, client in list(self.uncertain.items()):
+                try:
+                    client.delete_blob(connection_timeout=2, read_timeout=3)
+                    self.uncertain.pop(name, None)  # it had landed; now it is gone
+                except ResourceNotFoundError:
+                    pass
+                except Exception:
+                    pass
+            time.sleep(0.25)
+        self.uncertain.clear()
+
+    def run_all(self) -> bool:
+        """Delete every pending probe blob; True when an upload was still in flight (no ETag yet)."""
+        self.abort()
+        with self.lock:
+            in_flight = any(p.etag is None for p in self.pending.values())
+        for name in list(self.pending):
+            self.delete(name)
+        return in_flight
+
+
+# --- reachability ---------------------------------------------------------------
+
+
+def _proxied(ep: Endpoint, env) -> Optional[str]:
+    """The proxy the SDK would use for this host (requests honours HTTPS_PROXY/NO_PROXY)."""
+    proxies = {k.lower(): v for k, v in env.items() if k.lower() in ("https_proxy", "http_proxy", "all_proxy", "no_proxy")}
+    proxy = proxies.get(ep.scheme + "_proxy") or proxies.get("all_proxy")
+    if not proxy:
+        return None
+    no = proxies.get("no_proxy", "")
+    for item in [x.strip() for x in no.split(",") if x.strip()]:
+        if item == "*" or ep.host == item or ep.host.endswith("." + item.lstrip(".")):
+            return None
+    return proxy
+
+
+def reachability(ep: Endpoint, ca: Optional[str], deadline: Deadline, env) -> tuple:
+    """(kind, detail) of the first failure, or (None, timings dict)."""
+    if _proxied(ep, env):
+        return None, {"proxy": redact_text(_proxied(ep, env))}
+    timings = {}
+    t = time.monotonic()
+    box = {}
+
+    def resolve():
+        try:
+            box["addrs"] = socket.getaddrinfo(ep.host, ep.port, type=socket.SOCK_STREAM)
+        except BaseException as e:
+            box["error"] = e
+
+    th = threading.Thread(target=resolve, daemon=True)  # getaddrinfo has no timeout of its own
+    th.start()
+    th.join(min(5.0, deadline.remaining()))
+    if th.is_alive():
+        return "dns", "resolving %s did not finish within %.1f s" % (ep.host, time.monotonic() - t)
+    if "error" in box:
+        return "dns", str(box["error"])
+    timings["dns"] = round(time.monotonic() - t, 3)
+
+    t = time.monotonic()
+    sock = None
+    last = None
+    for family, stype, proto, _c, addr in box["addrs"]:
+        s = socket.socket(family, stype, proto)
+        s.settimeout(max(0.05, min(3.0, deadline.remaining())))
+        try:
+            s.connect(addr)
+            sock = s
+            break
+        except socket.timeout:
+            last = ("tcp-timeout", "no answer from %s port %d within %.1f s" % (addr[0], ep.port, time.monotonic() - t))
+            s.close()
+        except OSError as e:
+            kind = E.classify_network(e) or "tcp"
+            last = (kind, "%s (%s port %d)" % (e.strerror or e, addr[0], ep.port))
+            s.close()
+    if sock is None:
+        return last or ("tcp", "no address")
+    timings["tcp"] = round(time.monotonic() - t, 3)
+    if ep.scheme != "https":
+        sock.close()
+        return None, timings
+    t = time.monotonic()
+    try:
+        ctx = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+        sock.settimeout(max(0.05, min(5.0, deadline.remaining())))
+        with ctx.wrap_socket(sock, server_hostname=ep.host) as tls:
+            timings["tls"] = round(time.monotonic() - t, 3)
+            timings["tls_version"] = tls.version()
+    except socket.timeout:
+        return "timeout", "TLS handshake with %s got no answer within %.1f s" % (ep.host, time.monotonic() - t)
+    except (ssl.SSLError, ssl.CertificateError) as e:
+        return "tls", getattr(e, "verify_message", None) or str(e)
+    except OSError as e:
+        return "tls", str(e)
+    finally:
+        sock.close()
+    return None, timings
+
+
+# --- the probe ---------------------------------------------------------------------
+
+
+def probe_container(task, ctx) -> list:
+    """Run the container probe; `ctx` is run_live's shared state (settings, credential future, cleanup)."""
+    s = ctx.settings
+    out = []
+    if not s.blob_endpoint:
+        if (s.datastore or "").lower() == "azure":
+            return [Finding(CHECK, ERROR,
+                            "Must configure METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT: the azure datastore "
+                            "cannot start without the account's blob endpoint.",
+                            key=ENDPOINT_KEY, fix="export %s=https://<account>.blob.core.windows.net/" % ENDPOINT_KEY)]
+        return [Finding(CHECK, SKIPPED, "No blob endpoint configured (%s); container not probed." % ENDPOINT_KEY,
+                        key=ENDPOINT_KEY)]
+    try:
+        ep = parse_endpoint(s.blob_endpoint)
+    except ValueError as e:
+        return [Finding(CHECK, SKIPPED, "Blob endpoint not probed: %s (see azure.endpoint)." % e, key=ENDPOINT_KEY,
+                        location=s.location(ENDPOINT_KEY))]
+    ectx = E.Context(account=ep.account, host=ep.host, endpoint=redact_text(ep.url))
+    if not s.sysroot:
+        container = prefix = None
+    else:
+        try:
+            container, prefix = parse_sysroot(s.sysroot)
+        except ValueError as e:
+            return [Finding(CHECK, SKIPPED, "Container not probed: Metaflow rejects the sysroot %r (%s); "
+                            "see azure.sysroot." % (s.sysroot, e), key=SYSROOT_KEY, location=s.location(SYSROOT_KEY))]
+    ectx.container, ectx.prefix = container, prefix
+    detail = {"endpoint": redact_text(ep.url), "host": ep.host, "account": ep.account,
+              "container": container, "prefix": prefix}
+
+    if ep.scheme == "http":
+        return [Finding(CHECK, ERROR,
+                        "The blob endpoint %s is plain http: the Azure SDK refuses to send a token credential "
+                        "over it (\"Token credential is only supported with HTTPS\"), so every datastore call "
+                        "fails." % redact_text(ep.url),
+                        key=ENDPOINT_KEY, location=s.location(ENDPOINT_KEY),
+                        fix="export %s=%s" % (ENDPOINT_KEY, "https" + redact_text(ep.url)[4:]), detail=detail)]
+
+    # 1. Reachability (needs no token: runs while the credential is still being acquired).
+    task.set_step("connecting to %s:%d" % (ep.host, ep.port))
+    kind, info = reachability(ep, s.ca_bundle, ctx.deadline.child(8.0), s.env)
+    if kind:
+        return [_network_finding(kind, str(info), ectx, s, detail)]
+    detail["reachability"] = info
+
+    # 2.. need the credential.
+    task.set_step("waiting for the credential")
+    cred = ctx.wait_credential()
+    if cred is None or not cred.ok:
+        return [Finding(CHECK, SKIPPED,
+                        "Endpoint %s is reachable, but the container was not probed: no credential "
+                        "(see azure.credential)." % ep.host, key=SYSROOT_KEY, detail=detail)]
+    ectx.object_id, ectx.tenant = cred.object_id, cred.tenant
+    if not container:
+        return [Finding(CHECK, SKIPPED, "Endpoint %s is reachable; no sysroot (%s) to probe." % (ep.host, SYSROOT_KEY),
+                        key=SYSROOT_KEY, detail=detail)]
+
+    from azure.storage.blob import BlobServiceClient
+
+    conn_t, read_t = ctx.deadline.timeouts()
+    kwargs = dict(retry_total=0, connection_timeout=conn_t, read_timeout=read_t)
+    if s.ca_bundle_explicit:
+        kwargs["connection_verify"] = s.ca_bundle_explicit
+    service = BlobServiceClient(ep.url, credential=cred.credential, **kwargs)
+    cc = service.get_container_client(container)
+    steps = {}
+    try:
+        task.set_step("reading container %s's properties" % container)
+        t = time.monotonic()
+        cc.get_container_properties()
+        steps["exists"] = round(time.monotonic() - t, 3)
+
+        task.set_step("listing blobs under %s/" % (prefix or ""))
+        t = time.monotonic()
+        pages = cc.list_blobs(name_starts_with=(prefix + "/") if prefix else None, results_per_page=5).by_page()
+        first = next(pages, [])
+        steps["list"] = round(time.monotonic() - t, 3)
+        detail["listed"] = len(list(first))
+
+        if ctx.read_only:
+            steps["write"] = "skipped (--read-only)"
+        else:
+            steps.update(_write_probe(task, cc, prefix, ctx))
+    except Exception as e:
+        detail["steps"] = steps
+        return [_sdk_finding(e, task.step, ectx, ctx, s, detail)]
+    detail["steps"] = steps
+    wrote = "" if ctx.read_only else "; wrote, read back and deleted a probe blob"
+    out.append(Finding(
+        CHECK, OK,
+        "Container '%s' on %s: exists; listed under '%s/'%s (%.2f s)." % (
+            container, ep.host, prefix or "", wrote, sum(v for v in steps.values() if isinstance(v, float))),
+        key=SYSROOT_KEY, detail=detail,
+    ))
+    if ctx.read_only:
+        out.append(Finding(CHECK, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
+                           key=SYSROOT_KEY))
+    return out
+
+
+def _write_probe(task, cc, prefix, ctx) -> dict:
+    from azure.core import MatchConditions
+
+    if ctx.cleanup.aborted or ctx.deadline.expired:
+        # run_live has given up on this probe: a blob written now might outlive the process.
+        raise TimeoutError("the write probe was not started: out of time")
+    name = "%s%s%s" % ((prefix + "/") if prefix else "", PROBE_PREFIX, uuid.uuid4().hex)
+    data = b"mfdoctor write probe; safe to delete\n"
+    blob = cc.get_blob_client(name)
+    ctx.cleanup.register(blob, name)  # before the upload: a timeout mid-call may still create it
+    steps = {}
+    try:
+        task.set_step("uploading probe blob %s (If-None-Match: *)" % name)
+        t = time.monotonic()
+        r = blob.upload_blob(data, overwrite=False)  # the SDK sends If-None-Match: *
+        ctx.cleanup.set_etag(name, r["etag"])
+        steps["write"] = round(time.monotonic() - t, 3)
+        if ctx.cleanup.aborted:
+            return steps
+        task.set_step("reading probe blob %s back" % name)
+        t = time.monotonic()
+        got = blob.download_blob().readall()
+        steps["read"] = round(time.monotonic() - t, 3)
+        if got != data:
+            raise RuntimeError("the probe blob read back differs from what was written")
+        task.set_step("deleting probe blob %s" % name)
+        t = time.monotonic()
+        blob.delete_blob(etag=r["etag"], match_condition=MatchConditions.IfNotModified)
+        ctx.cleanup.done(name)
+        steps["delete"] = round(time.monotonic() - t, 3)
+    finally:
+        if name in ctx.cleanup.pending:
+            ctx.cleanup.delete(name)
+    return steps
+
+
+def _network_finding(kind, info, ectx, s, detail) -> Finding:
+    cause, fix = E.NETWORK.get(kind, E.NETWORK["tcp"])
+    more = {"detail": info, "tls_fix": E.fill(E.tls_fix(info, s.ca_bundle), ectx)}
+    detail = dict(detail, network=kind, error=info)
+    return Finding(CHECK, ERROR, "Blob endpoint unreachable: " + E.fill(cause, ectx, **more) + " (%s)" % info,
+                   key=ENDPOINT_KEY, location=s.location(ENDPOINT_KEY),
+                   fix=E.fill(fix, ectx, **more), detail=detail)
+
+
+def _sdk_finding(e, step, ectx, ctx, s, detail) -> Finding:
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    detail = dict(detail, step=step)
+    if isinstance(e, (ServiceRequestError, ServiceResponseError)) or (
+            not isinstance(e, HttpResponseError) and E.classify_network(e)):
+        kind = E.classify_network(e) or ("timeout" if isinstance(e, ServiceResponseError) else "tcp")
+        return _network_finding(kind, "while %s: %s" % (step, _short(e)), ectx, s, detail)
+    if isinstance(e, HttpResponseError) and getattr(e, "response", None) is not None:
+        status = e.status_code
+        code = e.error_code or e.response.headers.get("x-ms-error-code")
+        code = str(code.value if hasattr(code, "value") else code) if code else None
+        headers = e.response.headers
+        detail.update(status=status, error_code=code)
+        msg = _service_message(e)
+        retry_after = headers.get("Retry-After")
+        more = {"detail": msg, "retry_after": " (Retry-After: %s s)" % retry_after if retry_after else "",
+                "auth_fix": "", "tenant_hint": "", "expected_tenant": "<tenant id>"}
+        if code == "AuthenticationFailed":
+            more["detail"], more["auth_fix"] = E.auth_failed_detail(str(e), ctx.credential.claims if ctx.credential else None)
+        if code == "InvalidAuthenticationInfo":
+            tid = _challenge_tenant(headers.get("WWW-Authenticate", ""))
+            if tid:
+                more["expected_tenant"] = tid
+                more["tenant_hint"] = " (the account is in tenant %s, the token from %s)" % (tid, ectx.tenant or "?")
+        if code in ("AuthorizationPermissionMismatch", "KeyBasedAuthenticationNotPermitted"):
+            ectx.account_id = ctx.wait_account_id(2.0) or ectx.account_id
+        if status == 429 and code not in E.STORAGE:
+            cause, fix = E.THROTTLED
+        elif code in E.STORAGE:
+            cause, fix = E.STORAGE[code]
+        else:
+            cause, fix = ("The storage service answered %s %s: %s" % (status, code or "", msg),
+                          "See the error code in the Azure Blob Storage error-code reference.")
+        text = "While %s: %s%s" % (step, _mismatch_prefix(step) if code == "AuthorizationPermissionMismatch" else "",
+                                   E.fill(cause, ectx, **more))
+        return Finding(CHECK, ERROR, text, key=SYSROOT_KEY, location=s.location(SYSROOT_KEY),
+                       fix=E.fill(fix, ectx, **more), detail=detail)
+    if isinstance(e, ValueError) and "HTTPS" in str(e):
+        return Finding(CHECK, ERROR, "The Azure SDK refused the endpoint: %s" % e, key=ENDPOINT_KEY,
+                       fix="use an https:// blob endpoint", detail=detail)
+    return Finding(CHECK, ERROR, "While %s: %s" % (step, _short(e)), key=SYSROOT_KEY,
+                   fix="Run with -v for the detail; this error is not one mfdoctor knows.", detail=detail)
+
+
+def _mismatch_prefix(step: str) -> str:
+    if step.startswith("uploading") or step.startswith("deleting"):
+        return "reading and listing worked, so the identity has read access only (e.g. Storage Blob Data Reader). "
+    return ""
+
+
+def _service_message(e) -> str:
+    msg = getattr(e, "message", None) or str(e)
+    first = msg.strip().splitlines()[0] if msg.strip() else ""
+    return redact_text(first)[:300]
+
+
+def _short(e) -> str:
+    text = str(e).strip().splitlines()
+    return redact_text("%s: %s" % (type(e).__name__, text[0] if text else ""))[:300]
+
+
+def _challenge_tenant(header: str) -> Optional[str]:
+    import re
+
+    m = re.search(r"authorization_uri=\"?https://[^/]+/([0-9a-fA-F-]{36})", header) or \
+        re.search(r"authorization=\"?https://[^/]+/([0-9a-fA-F-]{36})", header)
+    return m.group(1) if m else None

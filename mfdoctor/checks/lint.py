@@ -1,0 +1,267 @@
+"""`mfdoctor lint`: every METAFLOW_* name and value, checked the way Metaflow
+will read it.
+
+Without paths: the environment and the config files Metaflow would read (the
+layers of the Resolution), plus cross-key requirements on the effective
+configuration. With paths: the METAFLOW_* names and values in those files
+(directories walked with git's ignore rules).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Dict, List, Optional
+
+from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
+from ..scan import ScanResult, scan_paths, scan_text
+from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
+from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
+from .values import (
+    CHECK_INVALID,
+    ValueProblem,
+    check_effective,
+    check_value,
+    empty_value_problem,
+    resolve_enabled,
+    show,
+)
+
+CHECK_UNKNOWN = "config.unknown-name"
+_LOCAL, _PROFILE, _ENV, _EXT = "local", "profile", "env", "extension"
+
+
+def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs: Optional[int] = None,
+             timings: Optional[Dict[str, float]] = None) -> List[Finding]:
+    """All lint findings (including `ok` ones for what passed).
+
+    paths: None/[] lints the environment and Metaflow's config files; else the
+    given files and directories. res: a `Resolution` (resolved here when None).
+    settings: `Settings` (known names, plugins, exclude); select/ignore are
+    applied by the caller (`settings.filter`). timings: filled with phase
+    durations in seconds when given."""
+    from ..settings import Settings
+
+    settings = settings if settings is not None else Settings()
+    t0 = time.perf_counter()
+    if res is None:
+        from ..config import resolve
+
+        res = resolve()
+    index = NameIndex(res.catalog, settings)
+    if timings is not None:
+        timings["catalog"] = time.perf_counter() - t0
+    if paths:
+        return _lint_paths(list(paths), res, index, settings, jobs, timings)
+    t1 = time.perf_counter()
+    out = _lint_environment(res, index, settings)
+    if timings is not None:
+        timings["environment"] = time.perf_counter() - t1
+    return out
+
+
+# -- helpers ---------------------------------------------------------------------
+
+def _finding(p: ValueProblem, name: str, location: Optional[Location]) -> Finding:
+    return Finding(p.check, p.severity, p.message, key=name, fix=p.fix, suggestion=p.suggestion,
+                   location=location)
+
+
+def _enabled_map(res) -> dict:
+    """category -> plugin names enabled by a valid ENABLED_<CATEGORY>, or None."""
+    out = {}
+    for cat in getattr(res.catalog, "plugin_categories", []) or []:
+        rk = res.get("ENABLED_%s" % cat.upper())
+        if rk is None or not rk.layers or rk.error or rk.source == _EXT:
+            out[cat] = None
+            continue
+        v = rk.layers[0].value
+        if isinstance(v, (list, dict)):
+            out[cat] = resolve_enabled(list(v))
+        else:
+            out[cat] = None
+    return out
+
+
+def _ok(check: str, message: str) -> Finding:
+    return Finding(check, OK, message)
+
+
+def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
+    failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
+    for check, msg in oks.items():
+        if check not in failing:
+            findings.append(_ok(check, msg))
+    return findings
+
+
+# -- the environment and Metaflow's config files ---------------------------------
+
+def _config_positions(cf) -> Optional[ScanResult]:
+    if cf is None or cf.data is None or not cf.text:
+        return None
+    return scan_text(cf.text, "json", cf.path, metaflow_config=True)
+
+
+def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
+    catalog = res.catalog
+    out: List[Finding] = list(res.problems)
+    env_names = [n for n in res.env if n.upper().startswith("METAFLOW_")]
+    out += check_env_names(res.env, index)
+
+    # Config files: names, unprefixed keys, duplicates; and exact positions.
+    positions: Dict[tuple, tuple] = {}
+    file_keys = 0
+    for cf in (res.files.local, res.files.profile):
+        sr = _config_positions(cf)
+        if sr is None:
+            continue
+        keys = []
+        for o in sr.occurrences:
+            if o.context == CONFIG_KEY:
+                keys.append((o.name, o.line, o.column))
+                positions[(cf.path, o.name)] = (o.line, o.column, o.value_line, o.value_column)
+        file_keys += len(keys) + len(sr.unprefixed_keys)
+        out += check_config_keys(keys, sr.unprefixed_keys, sr.duplicate_keys, cf.path, index)
+
+    # Values: the winning layer of every key a user set, and the hidden ones.
+    enabled = _enabled_map(res)
+    n_values = 0
+    for name, rk in res.keys.items():
+        layers = [lv for lv in rk.layers if lv.source in (_ENV, _LOCAL, _PROFILE)]
+        if not layers or (rk.layers and rk.layers[0].source == _EXT):
+            continue
+        for i, lv in enumerate(layers):
+            n_values += 1
+            in_file = lv.source in (_LOCAL, _PROFILE)
+            loc = None
+            if in_file:
+                pos = positions.get((lv.origin, name))
+                if pos:
+                    loc = Location(lv.origin, pos[2] or pos[0], pos[3] or pos[1])
+                else:
+                    loc = lv.location or Location(lv.origin)
+            probs = check_value(name, lv.value, rk.spec, catalog, settings=settings,
+                                from_config_file=in_file, enabled=enabled, default=rk.default)
+            if i == 0:
+                if lv.source == _ENV and lv.value == "":
+                    p = empty_value_problem(name, rk.spec, layers[1:], "the environment")
+                    if p and not any(q.check == p.check for q in probs):
+                        probs.append(p)
+                if rk.error and not any(p.severity == ERROR for p in probs):
+                    # The resolution knows Metaflow rejects it: never stay silent.
+                    probs.append(ValueProblem(
+                        CHECK_INVALID, ERROR,
+                        "%s=%s: Metaflow rejects it: %s" % (
+                            name, show(name, lv.value, rk.spec.secret),
+                            rk.error if not rk.spec.secret else "value redacted")))
+                out += [_finding(p, name, loc) for p in probs]
+            else:
+                # Hidden by a higher layer today; fails as soon as that goes away.
+                for p in probs:
+                    if p.severity != ERROR:
+                        continue
+                    out.append(Finding(
+                        p.check, WARNING,
+                        "%s (currently hidden by the value from %s; it fails as soon as that "
+                        "is removed)" % (p.message, _layer_name(layers[0])),
+                        key=name, fix=p.fix, suggestion=p.suggestion, location=loc))
+    out += check_effective(res)
+    n_names = len(env_names) + file_keys
+    return _add_oks(out, {
+        "config.unknown-name": "all %d METAFLOW_* names in the environment and config files are "
+                               "known to Metaflow %s" % (n_names, index.version),
+        "config.invalid-value": "all %d configured values read as Metaflow expects" % n_values,
+        "config.missing-required": "every setting the configuration requires is present",
+        "config.file-invalid": "the config files Metaflow reads load cleanly",
+    })
+
+
+def _layer_name(lv) -> str:
+    if lv.source == _ENV:
+        return "the environment"
+    return str(lv.location) if lv.location else lv.origin
+
+
+# -- files ------------------------------------------------------------------------
+
+def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[Finding]:
+    t0 = time.perf_counter()
+    results, missing = scan_paths(paths, jobs=jobs,
+                                  exclude=settings.excluded if settings.exclude else None)
+    out: List[Finding] = []
+    for p in missing:
+        out.append(Finding("lint.file-skipped", SKIPPED, "no such file or directory: %s" % p,
+                           location=Location(p)))
+    t1 = time.perf_counter()
+    n_names = n_values = n_files = 0
+    for r in results:
+        found, names, values = _lint_result(r, res, index, settings)
+        out += found
+        n_names += names
+        n_values += values
+        n_files += 1 if names else 0
+    if timings is not None:
+        timings["scan (%d files with names)" % len(results)] = t1 - t0
+        timings["check"] = time.perf_counter() - t1
+    return _add_oks(out, {
+        "config.unknown-name": "all %d METAFLOW_* names in %d file(s) are known to Metaflow %s"
+                               % (n_names, n_files, index.version),
+        "config.invalid-value": "all %d values in files read as Metaflow expects" % n_values,
+    })
+
+
+def _lint_result(r: ScanResult, res, index: NameIndex, settings):
+    catalog = res.catalog
+    out: List[Finding] = []
+    path = r.path
+
+    def keep(f: Finding, *lines) -> None:
+        for ln in lines:
+            if r.suppressed(f.check, ln):
+                return
+        out.append(f)
+
+    for p in r.problems:
+        keep(Finding(p.check, p.severity, p.message, fix=p.fix,
+                     location=Location(path, p.line, p.column)), p.line)
+    n_values = 0
+    config_keys = []
+    for o in r.occurrences:
+        name_loc = Location(path, o.line, o.column)
+        if not index.is_known(o.name):
+            keep(unknown_name_finding(index, o.name, name_loc, path), o.line)
+            continue
+        if o.context == CONFIG_KEY:
+            config_keys.append((o.name, o.line, o.column))
+        if not o.has_value or o.context in (MENTION, PY_READ):
+            continue
+        spec = catalog.key(o.name) if o.name in catalog.keys else None
+        if spec is None:
+            continue
+        value = o.value
+        from_config = o.context == CONFIG_KEY
+        if not from_config and not isinstance(value, str):
+            if o.context == JSON_KEY and isinstance(value, (int, float, bool)):
+                value = str(value).lower() if isinstance(value, bool) else str(value)
+            else:
+                continue
+        n_values += 1
+        rk = res.get(o.name)
+        probs = check_value(o.name, value, spec, catalog, settings=settings,
+                            from_config_file=from_config,
+                            **({"default": rk.default} if rk is not None else {}))
+        if not from_config and value == "":
+            p = empty_value_problem(o.name, spec, [], path)
+            if p and not probs:
+                probs.append(p)
+        for p in probs:
+            loc = name_loc
+            if p.at_value and o.value_line:
+                loc = Location(path, o.value_line, o.value_column)
+            keep(_finding(p, o.name, loc), o.line, o.value_line)
+    if r.metaflow_config:
+        # Names already checked above; here: unprefixed, env-only and duplicate keys.
+        known_keys = [k for k in config_keys]
+        for f in check_config_keys(known_keys, r.unprefixed_keys, r.duplicate_keys, path, index):
+            keep(f, f.location.line if f.location else None)
+    return out, len(r.occurrences), n_values

@@ -1,0 +1,319 @@
+"""Every check id mfdoctor reports, with a one-line description and its
+documentation. `mfdoctor lint --list-checks`, the SARIF rules and the README
+table are generated from here, so a new check id must be added here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    severity: str  # the usual severity of a failure (some checks vary)
+    title: str  # one line
+    doc: str  # what it checks, why it matters, how to fix
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+_CHECKS = [
+    # -- config: names and values, as Metaflow reads them ---------------------
+    CheckInfo(
+        "config.unknown-name", "error",
+        "A METAFLOW_* name the installed Metaflow does not know.",
+        "Metaflow silently ignores names it does not read, so a misspelled "
+        "`METAFLOW_DEFAULT_DATSTORE` or a name copied from wrong docs "
+        "(`METAFLOW_SECRETS_BACKEND_TYPE`) leaves the setting at its default. The known "
+        "set is every key the installed Metaflow (and its extensions) reads through "
+        "`from_conf`, the `ENABLED_*` and `DEBUG_*` families, the variables it reads or "
+        "sets directly, and the flow CLI's auto-envvars (`METAFLOW_RUN_MAX_WORKERS`). "
+        "The closest valid name is given as `suggestion`; renamed keys get their new "
+        "name. Add in-house names to `known-names` in `[tool.mfdoctor]`.",
+    ),
+    CheckInfo(
+        "config.ignored-key", "warning",
+        "A setting Metaflow never reads where it is written.",
+        "A config-file key without the `METAFLOW_` prefix (`\"DEFAULT_DATASTORE\"`), an "
+        "environment variable in the wrong case (`metaflow_default_datastore`), or a name "
+        "Metaflow only reads from the environment (`METAFLOW_PROFILE`, "
+        "`METAFLOW_RUN_MAX_WORKERS`) written into a config file: Metaflow ignores it "
+        "without a word. The fix names the key as Metaflow expects it.",
+    ),
+    CheckInfo(
+        "config.invalid-value", "error",
+        "A value Metaflow rejects when it loads its configuration.",
+        "Checked exactly as `from_conf` coerces: integers and floats must parse, list and "
+        "dict keys need JSON of that type, `validate_fn` choices "
+        "(`AZURE_STORAGE_WORKLOAD_TYPE`: `general` or `high_throughput`) must match, a "
+        "bool key in a config file must be a JSON boolean or a string. Any of these makes "
+        "every `import metaflow` fail with a bare traceback; mfdoctor names the key, and "
+        "for files the file, line and column. A bad value hidden by a higher layer is a "
+        "warning (it fails as soon as the override goes away).",
+    ),
+    CheckInfo(
+        "config.unknown-plugin", "error",
+        "A plugin name that no installed Metaflow plugin has.",
+        "`DEFAULT_DATASTORE`, `DEFAULT_METADATA`, `DEFAULT_ENVIRONMENT`, "
+        "`DEFAULT_EVENT_LOGGER`, `DEFAULT_MONITOR`, `DEFAULT_*_CLIENT_PROVIDER`, "
+        "`DEFAULT_SECRETS_BACKEND_TYPE`, `DEFAULT_FROM_DEPLOYMENT_IMPL` and every "
+        "`ENABLED_*` list must name plugins that exist (Metaflow's own and its extensions', "
+        "restricted by `ENABLED_<category>` when that is set). An unknown one fails when a "
+        "flow starts or at first use; an `ENABLED_*` value given as a plain string "
+        "(`METAFLOW_ENABLED_DATASTORE=azure`) is read letter by letter and breaks every "
+        "`import metaflow`. Did-you-mean included; extra in-house plugins go in "
+        "`[tool.mfdoctor.plugins]`.",
+    ),
+    CheckInfo(
+        "config.ambiguous-bool", "warning",
+        "A boolean spelled other than true/false/1/0.",
+        "Metaflow reads a string as a bool with `value.lower() not in (\"0\", \"false\", \"\")`, "
+        "so `no`, `off`, `disabled` and `false ` (with a space) all mean **True**. The "
+        "message says what Metaflow will read; write `true`/`false`.",
+    ),
+    CheckInfo(
+        "config.whitespace", "warning",
+        "A value with leading or trailing whitespace.",
+        "Metaflow uses the value as written, spaces included: a sysroot, URL or plugin "
+        "name with a trailing space or a CRLF line ending (`\\r`) does not match. Harmless "
+        "for numbers, which `int()`/`float()` strip (reported as info).",
+    ),
+    CheckInfo(
+        "config.empty-override", "warning",
+        "An empty environment variable that hides a configured value.",
+        "An environment variable that is set but empty still wins (`METAFLOW_X=` gives "
+        "`''`), over the config files and over the default. Unset it (`unset METAFLOW_X`) "
+        "to let the file value or the default apply.",
+    ),
+    CheckInfo(
+        "config.missing-required", "error",
+        "A setting that another setting requires is missing.",
+        "Cross-key requirements: datastore `azure` needs `DATASTORE_SYSROOT_AZURE` and "
+        "`AZURE_STORAGE_BLOB_SERVICE_ENDPOINT`; `s3` needs `DATASTORE_SYSROOT_S3`; `gs` "
+        "needs `DATASTORE_SYSROOT_GS`; the `service` metadata provider needs "
+        "`SERVICE_URL`. Without them a flow fails at start or at its first datastore access.",
+    ),
+    CheckInfo(
+        "config.no-effect", "info",
+        "A setting that does nothing given the rest of the configuration.",
+        "For example an Azure sysroot while the datastore is not `azure`, a Key Vault "
+        "prefix while the default secrets backend is not `az-key-vault`, `SERVICE_URL` "
+        "while metadata is `local`, or `METAFLOW_PROFILE` set to an empty string (which "
+        "selects the default profile file). Not an error, but usually not what was meant.",
+    ),
+    CheckInfo(
+        "config.duplicate-key", "warning",
+        "The same key twice in one config file.",
+        "JSON allows it and Metaflow silently keeps the last value; the first one is dead "
+        "and misleading. Remove one of them.",
+    ),
+    CheckInfo(
+        "config.file-invalid", "error",
+        "A Metaflow config file Metaflow cannot load.",
+        "Invalid JSON (a trailing comma, a missing quote), a file that is not a JSON "
+        "object, or bytes that are not UTF-8 in `.metaflow/config.json` or the profile "
+        "file make every `import metaflow` fail with a bare `JSONDecodeError` that names "
+        "no file. mfdoctor names the file, line and column.",
+    ),
+    CheckInfo(
+        "config.profile-missing", "error",
+        "METAFLOW_PROFILE names a profile file that does not exist.",
+        "`METAFLOW_PROFILE=P` makes Metaflow read `$METAFLOW_HOME/config_P.json`; when that "
+        "file does not exist every `import metaflow` fails (\"Unable to locate "
+        "METAFLOW_PROFILE\"). The profiles that exist are listed, with did-you-mean.",
+    ),
+    CheckInfo(
+        "config.extension", "error",
+        "An installed Metaflow extension that Metaflow would fail to load.",
+        "Config modules of `metaflow_extensions` packages run at every `import metaflow`; "
+        "one that cannot be loaded (a syntax error, a missing module it imports) breaks "
+        "every flow. Fix or uninstall the extension package.",
+    ),
+    # -- lint: the files themselves ---------------------------------------------
+    CheckInfo(
+        "lint.file-skipped", "skipped",
+        "A file that could not be linted (unreadable, binary, too large).",
+        "Reported rather than silently dropped; the other files are still linted. With "
+        "`--strict` a skipped file fails the run.",
+    ),
+    CheckInfo(
+        "lint.parse-error", "warning",
+        "A file that does not parse in its format (YAML, JSON, Python).",
+        "Its METAFLOW_* names are still found by text, but values that need the structure "
+        "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
+        "reported (they are not YAML until rendered).",
+    ),
+    CheckInfo(
+        "lint.file-encoding", "warning",
+        "A file that is not valid UTF-8.",
+        "It is read with replacement characters; tools that read it as UTF-8 (Metaflow's "
+        "own config loader among them) fail on it.",
+    ),
+    CheckInfo(
+        "lint.settings", "warning",
+        "A problem in the [tool.mfdoctor] settings.",
+        "Invalid TOML, an unknown option, a value of the wrong type, or a select/ignore "
+        "entry that matches no check id (with did-you-mean).",
+    ),
+    # -- user identity ------------------------------------------------------------
+    CheckInfo(
+        "user.identity", "error",
+        "Metaflow can determine who the user is (no \"Unknown user\").",
+        "Walks Metaflow's chain: `METAFLOW_PRODUCTION_TOKEN`, then the `USER` config key "
+        "(environment or config file), `SUDO_USER`, `USERNAME`, `USER`, skipping empty "
+        "values and `root`. Nothing left is Metaflow's \"Unknown user\" (typical in "
+        "containers running as root); user names with `@`, spaces, dots or capitals that "
+        "later break Kubernetes/Argo labels are warnings.",
+    ),
+    # -- Azure, offline -----------------------------------------------------------
+    CheckInfo(
+        "azure.sysroot", "error",
+        "METAFLOW_DATASTORE_SYSROOT_AZURE is a valid <container>/<prefix>.",
+        "Parsed as Metaflow parses it (no leading or trailing `/`, no `//`, non-empty "
+        "container, no scheme such as `az://` or `https://`) plus Azure's container naming "
+        "rules (3-63 lowercase letters, digits, single hyphens). The derived roots "
+        "(`DATATOOLS_AZUREROOT`, `CARD_AZUREROOT`, ...) are checked the same way.",
+    ),
+    CheckInfo(
+        "azure.endpoint", "error",
+        "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT is a usable blob account URL.",
+        "Required for the azure datastore; `https://<account>.blob.core.windows.net/` or a "
+        "sovereign-cloud equivalent, or the Azurite emulator form. A path after the "
+        "account, `http://` with token credentials, or a SAS query string are reported.",
+    ),
+    CheckInfo(
+        "azure.vault-prefix", "error",
+        "METAFLOW_AZURE_KEY_VAULT_PREFIX is a Key Vault URL Metaflow accepts.",
+        "The vault domains the `az-key-vault` provider accepts and Azure's vault naming "
+        "rules (3-24 characters, starts with a letter, no `--`).",
+    ),
+    CheckInfo(
+        "azure.secret-id", "error",
+        "A Key Vault secret id (from @secrets or --secret) Metaflow can resolve.",
+        "The id forms the `az-key-vault` provider accepts, the vault/secret/version "
+        "patterns, the environment variable name Metaflow will inject (case kept) and its "
+        "collisions; also `@secrets` sources in flow files read with `ast` (unknown "
+        "backend, a full URL in string form split at its first dot, arguments the "
+        "decorator does not take).",
+    ),
+    CheckInfo(
+        "azure.workload-type", "error",
+        "AZURE_STORAGE_WORKLOAD_TYPE is one Metaflow accepts.",
+        "Only `general` and `high_throughput`; anything else (`default`, `highCpu`, "
+        "`highMemory`) makes every `import metaflow` fail, Azure user or not.",
+    ),
+    CheckInfo(
+        "azure.client-provider", "error",
+        "DEFAULT_AZURE_CLIENT_PROVIDER names an installed Azure client provider.",
+        "An unknown provider (`azure-cli`) fails with \"Cannot find Azure Client provider\" "
+        "when the first Azure credential is made.",
+    ),
+    CheckInfo(
+        "azure.credential-env", "warning",
+        "The AZURE_* credential environment variables form a complete set.",
+        "A client id and tenant without a secret or certificate, a certificate path or "
+        "federated token file that does not exist: DefaultAzureCredential skips or fails "
+        "that credential with a message that is easy to miss.",
+    ),
+    CheckInfo(
+        "azure.image", "warning",
+        "Container image references can be parsed.",
+        "`KUBERNETES_CONTAINER_IMAGE` and `DEFAULT_CONTAINER_IMAGE` must be valid image "
+        "references.",
+    ),
+    CheckInfo(
+        "secrets.backend", "error",
+        "DEFAULT_SECRETS_BACKEND_TYPE names a secrets backend that exists.",
+        "Metaflow does not check it at load time, but every `@secrets` source without a "
+        "`<type>.` prefix fails with \"Unknown secrets backend type\" (`az-key-vault`, not "
+        "`azure-key-vault`).",
+    ),
+    CheckInfo(
+        "flow.secrets", "error",
+        "`@secrets` decorators in flow files are ones Metaflow can run.",
+        "Flow files are read with `ast`, never imported: arguments the decorator does not "
+        "take (`secrets=[...]`), `@secrets` below `@step` or on the class, sources Metaflow "
+        "would split wrongly (a full URL in string form is split at its first dot), an "
+        "unknown or missing backend, injected environment variable names that are invalid, "
+        "collide, or already exist without `allow_override=True`. Values the AST cannot "
+        "resolve are `skipped`, never guessed.",
+    ),
+    # -- Azure, live --------------------------------------------------------------
+    CheckInfo(
+        "azure.credential", "error",
+        "A credential for Azure can be obtained, and whose it is.",
+        "Reproduces Metaflow's `DefaultAzureCredential()`, reports which credential in the "
+        "chain produced the token and why the others were skipped or failed, decodes the "
+        "token's claims (tenant, object id, expiry) and detects the chain's traps (a stale "
+        "`IDENTITY_ENDPOINT`, an invalid `AZURE_TOKEN_CREDENTIALS`).",
+    ),
+    CheckInfo(
+        "azure.container", "error",
+        "The datastore container is reachable, listable and writable.",
+        "DNS, TCP and TLS failures told apart; container exists; list under the sysroot; a "
+        "write probe (upload with If-None-Match, read back, delete; always cleaned up; "
+        "`--read-only` skips it). Every Azure error code is mapped to its cause and fix.",
+    ),
+    CheckInfo(
+        "azure.rbac", "error",
+        "The identity holds the data roles the datastore and Key Vault need.",
+        "Role assignments at and above the container scope (groups included), resolved "
+        "to data actions (blob read, write, delete, list). Owner/Contributor without a "
+        "data role is called out. Skipped (not failed) when role assignments cannot be "
+        "read.",
+    ),
+    CheckInfo(
+        "azure.keyvault", "error",
+        "Each referenced Key Vault secret can be read.",
+        "`get_secret` for each secret the flows reference and each `--secret`; only "
+        "metadata (enabled, expiry, version) is reported, never the value.",
+    ),
+]
+
+# Grouped by area, in the order reports show them (stable within an area).
+_AREAS = ["config", "lint", "user", "secrets", "flow", "azure"]
+_CHECKS.sort(key=lambda c: _AREAS.index(c.area) if c.area in _AREAS else len(_AREAS))
+_BY_ID: Dict[str, CheckInfo] = {c.id: c for c in _CHECKS}
+
+
+def all_checks() -> List[CheckInfo]:
+    return list(_CHECKS)
+
+
+def all_ids() -> List[str]:
+    return [c.id for c in _CHECKS]
+
+
+def get(check_id: str) -> Optional[CheckInfo]:
+    return _BY_ID.get(check_id)
+
+
+def describe(check_id: str) -> CheckInfo:
+    """The registered info, or a neutral one (a renderer never fails on an id
+    that was not registered)."""
+    return _BY_ID.get(check_id) or CheckInfo(check_id, "warning", check_id, "")
+
+
+def format_checks() -> str:
+    """Plain-text list for `mfdoctor lint --list-checks`."""
+    width = max(len(c.id) for c in _CHECKS)
+    lines = []
+    area = None
+    for c in _CHECKS:
+        if c.area != area:
+            if area is not None:
+                lines.append("")
+            area = c.area
+        lines.append("%-*s  %-7s  %s" % (width, c.id, c.severity, c.title))
+    return "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's check table."""
+    rows = ["| Check id | Severity | What it checks |", "|---|---|---|"]
+    for c in _CHECKS:
+        rows.append("| `%s` | %s | %s |" % (c.id, c.severity, c.title.replace("|", "\\|")))
+    return "\n".join(rows)

@@ -1,0 +1,263 @@
+"""File scanners: find METAFLOW_* names (and their values, where the syntax
+gives one) in .env files, shell scripts, Dockerfiles, YAML, JSON and Python.
+
+Speed: only files that contain b"METAFLOW_" are decoded and parsed (plus
+Metaflow config files, whose unprefixed keys matter too). In a directory, grep
+finds them (see walk.py) and each is parsed as grep reports it; without grep,
+or for files named on the command line, Python reads the bytes and drops the
+file after one `in` test, with a process pool for thousands of files.
+
+Nothing here raises on bad input: unreadable, binary, huge or undecodable
+files become `FileProblem`s on their `ScanResult`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Callable, Iterable, List, Optional, Tuple
+
+from .detect import kind_from_content, kind_from_name
+from .jsonfile import is_metaflow_config_path
+from .model import FileProblem, Occurrence, ScanResult
+from .text import NAME_BYTES, LineIndex, find_suppressions
+from .walk import GrepHits, list_files, wanted
+
+__all__ = [
+    "Occurrence", "FileProblem", "ScanResult", "scan_file", "scan_text",
+    "scan_paths", "scan_files", "MAX_BYTES",
+]
+
+# Files larger than this are not read (a data dump is not configuration).
+MAX_BYTES = 8 * 1024 * 1024
+_BINARY_PROBE = 8192
+# Below this many files a process pool costs more than it saves.
+_POOL_MIN_FILES = 1500
+
+
+def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optional[bool] = None) -> ScanResult:
+    """Scan already-decoded text as `kind` (env|shell|dockerfile|yaml|json|python|text).
+
+    metaflow_config: True when the caller knows this JSON is a Metaflow config file
+    (wherever it lives); None decides from the path and the content."""
+    from .dockerfile import scan_dockerfile
+    from .envfile import scan_env, scan_shell
+    from .generic import merge
+    from .jsonfile import scan_json
+    from .pyfile import scan_python
+    from .yamlfile import scan_yaml
+
+    result = ScanResult(path=path, kind=kind)
+    if kind != "shell" and "\r" in text:
+        # CRLF does not change what these formats mean; in a shell script it
+        # does (bash keeps the \r in the value), so shell text stays raw.
+        text = text.replace("\r\n", "\n")
+    li = LineIndex(text)
+    problems = result.problems
+    if kind == "env":
+        occs = scan_env(text, li)
+    elif kind == "shell":
+        occs = scan_shell(text, li)
+    elif kind == "dockerfile":
+        occs = scan_dockerfile(text, li)
+    elif kind == "yaml":
+        occs = scan_yaml(text, li, problems)
+    elif kind == "json":
+        occs = scan_json(text, li, problems, path, result, metaflow_config)
+    elif kind == "python":
+        occs = scan_python(text, li, problems)
+    else:
+        occs = merge(text, li, [])
+    result.occurrences = occs
+    result.suppressions = find_suppressions(text)
+    return result
+
+
+def _skipped(path: str, kind: str, message: str, severity: str = "skipped") -> ScanResult:
+    r = ScanResult(path=path, kind="skipped")
+    r.problems.append(FileProblem("lint.file-skipped", severity, message))
+    return r
+
+
+def scan_file(path: str, explicit: bool = False, kind: Optional[str] = None) -> Optional[ScanResult]:
+    """Scan one file. None when it holds nothing to lint (no METAFLOW_ name).
+
+    `explicit`: the user named this file, so problems reading it are always
+    reported and its type falls back to plain text when not recognised."""
+    config = is_metaflow_config_path(path)
+    kind = kind or kind_from_name(path)
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO or device would block or never end.
+            return _skipped(path, kind or "text", "not a regular file: not linted")
+        if st.st_size > MAX_BYTES:
+            return _skipped(
+                path, kind or "text",
+                "file is %.1f MB, over the %d MB limit: not linted"
+                % (st.st_size / 1e6, MAX_BYTES // (1024 * 1024)),
+            )
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        return None
+    except OSError as e:
+        return _skipped(path, kind or "text", "cannot read file: %s" % (e.strerror or e))
+    if NAME_BYTES not in data and not config:
+        return None
+    if kind is None:
+        kind = kind_from_content(data[:256]) or ("text" if explicit else None)
+        if kind is None:
+            return None
+    if b"\0" in data[:_BINARY_PROBE]:
+        return _skipped(path, kind, "binary file: not linted", "info" if not explicit else "skipped")
+    problems = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        text = data.decode("utf-8", "replace")
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        if config:
+            problems.append(FileProblem(
+                "config.file-invalid", "error",
+                "Metaflow config file is not valid UTF-8 (byte 0x%02x): every `import "
+                "metaflow` fails with UnicodeDecodeError" % data[e.start],
+                line=line, column=col, fix="Save the file as UTF-8.",
+            ))
+        else:
+            problems.append(FileProblem(
+                "lint.file-encoding", "warning",
+                "not valid UTF-8 (byte 0x%02x): read with replacement characters"
+                % data[e.start],
+                line=line, column=col, fix="Save the file as UTF-8.",
+            ))
+    result = scan_text(text, kind, path)
+    result.problems[:0] = problems
+    if config:
+        result.metaflow_config = True
+    return result
+
+
+def _scan_chunk(chunk: List[Tuple[str, bool]]) -> list:
+    out = []
+    for path, explicit in chunk:
+        try:
+            r = scan_file(path, explicit)
+        except Exception as e:  # a scanner bug must not hide the other files
+            r = _skipped(path, "text", "internal error while scanning: %s: %s"
+                         % (type(e).__name__, e))
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
+               exclude: Optional[Callable[[str], bool]] = None) -> Tuple[List[ScanResult], List[str]]:
+    """Scan files and directories: (results for files with something to report,
+    paths that do not exist).
+
+    Directories: listed by git inside a work tree (its ignore rules), by a
+    plain walk elsewhere; only the file types the lint reads are kept; grep
+    finds the ones with METAFLOW_ in them and each is parsed as soon as grep
+    reports it (Python reads them itself when there is no grep). Metaflow
+    config files are always read. `exclude(path)` drops walked and given
+    files (the settings' `exclude`)."""
+    paths = list(paths)
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 8)
+    if any(os.path.isdir(p) for p in paths):
+        _preload_yaml()
+    results: List[ScanResult] = []
+    missing: List[str] = []
+    pending: List[Tuple[str, bool]] = []  # read and prefiltered here, in bulk
+    seen = set()
+
+    def take(path: str) -> bool:
+        if path in seen or (exclude is not None and exclude(path)):
+            return False
+        seen.add(path)
+        return True
+
+    for p in paths:
+        if os.path.isdir(p):
+            listed, _git, errors = list_files(p)
+            for epath, reason in errors:
+                results.append(_skipped(epath, "text", "cannot read directory: %s" % reason))
+            cands = [f for f in wanted(listed) if take(f)]
+            configs = [f for f in cands if is_metaflow_config_path(f)]
+            hits = GrepHits([f for f in cands if not is_metaflow_config_path(f)], jobs)
+            done = set()
+            if hits.available:
+                for f in hits:
+                    done.add(f)
+                    if kind_from_name(f) is not None or _is_script(f):
+                        results.extend(_scan_chunk([(f, False)]))
+                for epath, reason in hits.errors:
+                    done.add(epath)
+                    results.append(_skipped(epath, "text", "cannot read file: %s" % reason))
+                if hits.available:
+                    pending.extend((f, False) for f in configs)
+                    continue
+            # No (working) grep: read the candidates here; scan_file drops
+            # those without METAFLOW_ after one read.
+            pending.extend((f, False) for f in cands if f not in done and
+                           (kind_from_name(f) is not None or _is_script(f)))
+        elif os.path.lexists(p):
+            if take(p):
+                pending.append((p, True))
+        else:
+            missing.append(p)
+    results.extend(scan_files(pending, jobs))
+    return results, missing
+
+
+def _preload_yaml() -> None:
+    """Import PyYAML (about 20 ms) in a thread while git and grep run, so the
+    first YAML file does not wait for it."""
+    import sys
+    import threading
+
+    if "yaml" in sys.modules:
+        return
+
+    def load():
+        try:
+            import yaml  # noqa: F401
+        except Exception:
+            pass
+
+    threading.Thread(target=load, daemon=True).start()
+
+
+def _is_script(path: str) -> bool:
+    """Extensionless file starting with a shell or python shebang."""
+    try:
+        with open(path, "rb") as f:
+            return kind_from_content(f.read(128)) is not None
+    except OSError:
+        return False
+
+
+def scan_files(files: List[Tuple[str, bool]], jobs: Optional[int] = None) -> List[ScanResult]:
+    """Scan files, in a process pool when there are many. Results keep input order."""
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(files) < _POOL_MIN_FILES:
+        return _scan_chunk(files)
+    n_chunks = jobs * 4
+    size = (len(files) + n_chunks - 1) // n_chunks
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    out: List[ScanResult] = []
+    try:
+        from concurrent.futures import ProcessPoolExecutor  # 10 ms of imports: only when used
+
+        with ProcessPoolExecutor(max_workers=jobs) as ex:
+            for part in ex.map(_scan_chunk, chunks):
+                out.extend(part)
+    except (OSError, RuntimeError):
+        # No fork/semaphores available (some sandboxes): do it here.
+        return _scan_chunk(files)
+    return out

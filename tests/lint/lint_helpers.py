@@ -1,0 +1,45 @@
+"""Helpers for the lint tests: run mfdoctor and the real Metaflow as
+subprocesses with a controlled environment and working directory, and
+resolve a controlled configuration in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = sys.executable
+
+
+def clean_env(home, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.upper().startswith("METAFLOW_") and k not in ("NO_COLOR",)}
+    env["HOME"] = str(home)
+    env["USERNAME"] = "tester"
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_mfdoctor(args, env, cwd, timeout=60):
+    return subprocess.run([PYTHON, "-m", "mfdoctor"] + list(args), env=env, cwd=str(cwd),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout)
+
+
+def lint_json(args, env, cwd):
+    p = run_mfdoctor(["lint", "--format", "json"] + list(args), env, cwd)
+    assert "Traceback" not in p.stderr, p.stderr
+    assert "Traceback" not in p.stdout, p.stdout
+    return p, json.loads(p.stdout)
+
+
+def resolve_in(home, cwd, **env):
+    """A Resolution for a controlled environment, in-process."""
+    from mfdoctor.config import resolve
+
+    e = {"HOME": str(home), "METAFLOW_HOME": str(home / ".metaflowconfig")}
+    e.update(env)
+    return resolve(env=e, cwd=str(cwd))
