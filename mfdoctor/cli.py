@@ -63,6 +63,13 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
 
 
+def _colour_terminal() -> bool:
+    """Whether output goes to a terminal that wants colour (else: plain text, no Rich)."""
+    if state.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
 def _version(value: bool):
     if value:
         typer.echo("mfdoctor %s" % __version__)
@@ -132,7 +139,8 @@ def show(
     else:
         from .render import show_table
 
-        show_table.render(res, keys, _console(), show_all=all_keys or bool(patterns))
+        show_table.render(res, keys, _console() if _colour_terminal() else None,
+                          show_all=all_keys or bool(patterns))
     missing = unmatched_patterns(res, patterns or [])
     if missing:
         _console(stderr=True).print(
