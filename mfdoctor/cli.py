@@ -57,10 +57,9 @@ class CheckGroup(str, Enum):
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from .render.report_human import make_console
 
-    no_color = state.no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=stderr, no_color=no_color, highlight=False, soft_wrap=False)
+    return make_console(no_color=state.no_color, stderr=stderr)
 
 
 def _colour_terminal() -> bool:
@@ -272,4 +271,4 @@ def run():
             "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
             "and please report it)\n" % (type(exc).__name__, exc)
         )
-        sys.exit(3)
+        sys.exit(2)  # the contract's "could not run as asked": never mistaken for a verdict

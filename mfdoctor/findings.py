@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from .redact import redact_text
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
@@ -56,6 +58,13 @@ class Finding:
     def __post_init__(self):
         if self.severity not in SEVERITIES:
             raise ValueError("unknown severity %r" % self.severity)
+        # Last line of defence for every check and every format: no SAS signature or
+        # URL password survives into a finding's text.
+        self.message = redact_text(self.message)
+        if self.fix:
+            self.fix = redact_text(self.fix)
+        if isinstance(self.suggestion, str):
+            self.suggestion = redact_text(self.suggestion)
 
     def to_dict(self) -> dict:
         out = {

@@ -51,13 +51,18 @@ def fingerprint(value: Any) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
+# user:password@ in a URL (https://bob:pw@host/).
+_URL_PASSWORD = re.compile(r"(://[^/@\s:]+:)[^@/\s]+@")
+
+
 def redact_text(text: str) -> str:
-    """Redact signed query parameters (SAS `sig=`) inside free text or URLs."""
-    return _URL_SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    """Redact signed query parameters (SAS `sig=`) and URL passwords inside free text."""
+    text = _URL_SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + "@", text)
 
 
 def has_url_secret(text: str) -> bool:
-    return bool(_URL_SECRET_PARAM.search(text))
+    return bool(_URL_SECRET_PARAM.search(text) or _URL_PASSWORD.search(text))
 
 
 def redact_value(name: str, value: Any, secret: bool | None = None) -> Any:
@@ -67,9 +72,6 @@ def redact_value(name: str, value: Any, secret: bool | None = None) -> Any:
     if secret is None:
         secret = is_secret_name(name)
     if secret:
-        if isinstance(value, dict):
-            # SERVICE_HEADERS: header names are useful, their values are not.
-            return {k: REDACTED for k in value}
         return REDACTED
     if isinstance(value, str):
         return redact_text(value)

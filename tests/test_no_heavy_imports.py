@@ -119,8 +119,6 @@ def test_show_imports_neither_metaflow_nor_azure(workdir, args):
     ["lint", "--format", "github", "."],
 ], ids=lambda a: " ".join(a))
 def test_lint_imports_neither_metaflow_nor_azure(workdir, args):
-    if not _has_command("lint"):
-        pytest.xfail("`mfdoctor lint` does not exist yet (not in `mfdoctor --help`)")
     proj, env = workdir
     for cache in ("cold", "warm"):
         proc, mods = run_importtime(args, env, proj)

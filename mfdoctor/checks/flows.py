@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding, Location
+from ..redact import REDACTED
 from . import azure_rules as R
 
 CHECK = "flow.secrets"
@@ -588,6 +589,11 @@ class _Scanner:
 
     def visit_dict_source(self, d, el, fn, ctx):
         label = _src(el)
+        # The inline backend carries secret values in the flow file itself: never echo them.
+        env_vars = (d.get("options") or {}).get("env_vars") if isinstance(d.get("options"), dict) else None
+        for v in (env_vars.values() if isinstance(env_vars, dict) else ()):
+            if isinstance(v, str) and v:
+                label = label.replace(v, REDACTED)
         bad = False
         extra = [k for k in d if k not in ("type", "id", "options", "role")]
         for k in extra:

@@ -88,6 +88,8 @@ def _ok(check: str, message: str) -> Finding:
 
 def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
+    if "config.profile-missing" in failing:
+        failing.add("config.file-invalid")  # a missing profile file did not "load cleanly"
     for check, msg in oks.items():
         if check not in failing:
             findings.append(_ok(check, msg))

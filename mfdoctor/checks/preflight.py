@@ -44,7 +44,9 @@ def run_check(res, opts: CheckOptions, settings=None) -> Report:
         _timed(report, "config", lambda: run_lint(None, res=res, settings=settings))
     if opts.group in ("all", "user"):
         _timed(report, "user", lambda: check_user(res))
-    if opts.group == "azure" or (opts.group == "all" and azure_applies(res)):
+    # Asking for --secret or --flow is asking for the Azure checks, applicable or not.
+    wanted = opts.group == "all" and (azure_applies(res) or opts.secrets or opts.flows)
+    if opts.group == "azure" or wanted:
         flows = list(opts.flows) or find_flow_files(res.cwd)
         _timed(
             report, "azure (offline)",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Optional
 
 from ..catalog import full_name
+from ..redact import redact_value
 from ..render.show_json import key_dict, shown_value
 
 _WHY = {
@@ -41,8 +43,9 @@ def explain_key(res, name: str) -> dict:
             where = (cli or {}).get("location") or catalog.data.get("env_locations", {}).get(name)
             if where:
                 text += " (%s)" % where
-            return {"found": True, "name": name, "kind": kind, "text": text,
-                    "layers": [l.to_dict() for l in res.layers_of(name)]}
+            layers = [dict(l.to_dict(), value=redact_value(name, l.value)) for l in res.layers_of(name)]
+            return {"found": True, "name": name, "kind": kind, "text": text, "layers": layers,
+                    "problems": [f.to_dict() for f in res.problems]}
         from ..suggest import suggest  # only when the key is unknown
 
         return {"found": False, "name": name,
@@ -89,8 +92,9 @@ def explain_key(res, name: str) -> dict:
         "derived_to": sorted(set(derived_to)),
         "layers": layers,
         "why": _WHY.get(rk.source, ""),
-        "set_env": "export %s=%s" % (name, example if isinstance(example, str) else json.dumps(example)),
+        "set_env": "export %s=%s" % (name, shlex.quote(example if isinstance(example, str) else json.dumps(example))),
         "set_file": '{"%s": %s}' % (name, file_value),
         "files": {"local": res.files.local.path if res.files.local else None,
                   "profile": res.files.profile.path},
+        "problems": [f.to_dict() for f in res.problems],
     }

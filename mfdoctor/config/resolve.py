@@ -10,6 +10,7 @@ values replace anything before them.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
@@ -145,7 +146,9 @@ class _Replayer:
         if layers:
             raw, source, origin = layers[0].value, layers[0].source, layers[0].origin
         else:
-            raw = default
+            # A copy: post-processing mutates the value (SERVICE_HEADERS gains x-api-key),
+            # and the default must still show as written.
+            raw = copy.deepcopy(default) if isinstance(default, (dict, list)) else default
             derived = default_expr is not None and not spec.literal and refs
             source = DERIVED if derived else DEFAULT
             origin = refs[0] if derived else "default"
@@ -210,8 +213,9 @@ class _Replayer:
         names = ([self.by_target.get(op["target"])] if "target" in op else []) + self.refs(op["expr"])
         for name in names:
             if name and name in self.keys:
-                self.keys[name].error = "Metaflow fails at import on `%s`: %s: %s" % (
-                    stmt, type(exc).__name__, exc)
+                if not self.keys[name].error:  # Metaflow stops at the first failure
+                    self.keys[name].error = "Metaflow fails at import on `%s`: %s: %s" % (
+                        stmt, type(exc).__name__, exc)
                 return
 
     def run(self, ops: list) -> None:

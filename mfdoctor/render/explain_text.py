@@ -17,6 +17,8 @@ def _v(value) -> str:
 def render(info: dict, console: Console) -> None:
     p = console.print
     name = info["name"]
+    for f in info.get("problems", []):  # a missing profile, a broken file: as `show` says
+        p(Text("%s: %s" % (f["severity"], f["message"]), style="red" if f["severity"] == "error" else "yellow"))
     if not info["found"]:
         msg = "Unknown key %s: the installed Metaflow does not read it." % name
         if info.get("suggestion"):

@@ -39,11 +39,13 @@ _MARKS = {
 _FAILING = (ERROR, WARNING, SKIPPED)
 
 
-def make_console(file=None, no_color: bool = False) -> Console:
-    """A console for reports: no colour when asked or NO_COLOR is set (Rich
-    already drops colour when `file` is not a terminal)."""
+def make_console(file=None, no_color: bool = False, stderr: bool = False) -> Console:
+    """The one console mfdoctor prints through: no colour when asked or NO_COLOR is set
+    (Rich already drops colour when `file` is not a terminal), and no markup or emoji
+    parsing: messages carry user text (`[/x]` in a value must print, not crash)."""
     no_color = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(file=file, no_color=no_color, highlight=False, soft_wrap=True)
+    return Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
+                   markup=False, emoji=False)
 
 
 def _can_unicode(console: Console) -> bool:
@@ -145,7 +147,8 @@ def render_text(report: Report, *, verbose: bool = False, strict: bool = False,
     import io
 
     buf = io.StringIO()
-    console = Console(file=buf, no_color=True, highlight=False, soft_wrap=True, width=width)
+    console = Console(file=buf, no_color=True, highlight=False, soft_wrap=True, width=width,
+                      markup=False, emoji=False)
     render(report, console, verbose=verbose, strict=strict, title=title)
     return buf.getvalue()
 

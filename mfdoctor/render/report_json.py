@@ -20,4 +20,4 @@ def to_data(report: Report, strict: bool = False) -> dict:
 
 
 def render(report: Report, strict: bool = False) -> str:
-    return json.dumps(to_data(report, strict), indent=2, default=str, ensure_ascii=False)
+    return json.dumps(to_data(report, strict), indent=2, default=str, ensure_ascii=True)

@@ -121,4 +121,4 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
 
 
 def render(report: Report, strict: bool = False, cwd: Optional[str] = None) -> str:
-    return json.dumps(to_data(report, strict, cwd), indent=2, ensure_ascii=False)
+    return json.dumps(to_data(report, strict, cwd), indent=2, ensure_ascii=True)

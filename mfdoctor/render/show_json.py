@@ -28,7 +28,9 @@ def key_dict(rk) -> dict:
         "value": shown_value(rk, rk.value),
         "source": rk.source,
         "origin": rk.origin,
-        "default": shown_value(rk, rk.default),
+        # A literal default is public (it is in Metaflow's source); a computed one may not be.
+        # A literal default is public (it is in Metaflow's source); a computed one may not be.
+        "default": sanitize(rk.default) if rk.spec.literal else shown_value(rk, rk.default),
         "secret": rk.secret,
         "overrides": [
             {"source": o.source, "origin": o.origin, "value": shown_value(rk, o.value)}
@@ -37,6 +39,9 @@ def key_dict(rk) -> dict:
     }
     if rk.secret and rk.value is not None:
         out["fingerprint"] = fingerprint(rk.value)
+        if isinstance(rk.value, dict):
+            # SERVICE_HEADERS: which headers are set is useful and not secret.
+            out["redacted_keys"] = sorted(str(k) for k in rk.value)
     if rk.error:
         out["error"] = shown_error(rk)
     if rk.notes:

@@ -58,7 +58,11 @@ def segments(res, keys, show_all: bool = False) -> list:
     rows = []
     for rk in keys:
         value = _fmt(shown_value(rk, rk.value))
-        extra = " sha256:%s" % fingerprint(rk.value) if rk.secret and rk.value is not None else ""
+        extra = ""
+        if rk.secret and rk.value is not None:
+            if isinstance(rk.value, dict):
+                extra = " (keys: %s)" % ", ".join(sorted(str(k) for k in rk.value))
+            extra += " sha256:%s" % fingerprint(rk.value)
         rows.append((rk, value, extra))
     wk = max(len("key"), max(len(rk.name) for rk, _, _ in rows))
     wv = min(48, max(len("value"), max(len(v) for _, v, _ in rows)))

@@ -36,7 +36,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
-from ...findings import ERROR, SKIPPED, Finding, Location
+from ...findings import ERROR, INFO, SKIPPED, Finding, Location
 from .deadline import Deadline, Task
 from .environ import ca_bundle, use_environment
 
@@ -322,6 +322,11 @@ def _collect(tasks, shared, timeout) -> list:
                                fix="Please report this as an mfdoctor bug (run with -v)."))
         else:
             out.extend(t.result or [])
+    if not any(t.name == "azure.keyvault" for t in tasks):
+        # Say so rather than drop the check: --offline reports it too.
+        out.append(Finding("azure.keyvault", INFO,
+                           "No Key Vault secret to read: no --secret given and no az-key-vault "
+                           "@secrets source found in the flow files."))
     if shared.cleanup.leftovers:
         names = ", ".join(shared.cleanup.leftovers)
         out.append(Finding("azure.container", ERROR, "The write probe could not delete its blob(s): %s" % names,
