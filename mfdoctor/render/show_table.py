@@ -38,8 +38,14 @@ def header(res) -> str:
         ltxt = "none (no .metaflow/ directory above %s)" % res.cwd
     else:
         ltxt = "%s%s" % (local.path, "" if local.exists else " (not found)")
-    return "Profile file: %s\nLocal file:   %s\nMetaflow %s, key catalog: %s" % (
-        ptxt, ltxt, res.catalog.version, res.catalog.source)
+    cat = res.catalog
+    if cat.source.startswith("bundled"):
+        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was read"
+        mf = "key catalog: bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
+    else:
+        mf = "Metaflow %s, key catalog: installed (read from %s)" % (
+            cat.version, cat.data.get("package_dir", "its source"))
+    return "Profile file: %s\nLocal file:   %s\n%s" % (ptxt, ltxt, mf)
 
 
 def _cell(text: str, width: int) -> str:
