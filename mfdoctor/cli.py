@@ -107,10 +107,16 @@ def _complete_keys(incomplete: str):
     return out
 
 
-def _resolve():
+def _profile_option():
+    # Accepted after the command too (`mfdoctor show --profile dev`), as users type it.
+    return typer.Option(None, "--profile", "-p", help="Act as if METAFLOW_PROFILE=PROFILE.",
+                        metavar="PROFILE")
+
+
+def _resolve(profile: Optional[str] = None):
     from .config import resolve
 
-    return resolve(profile=state.profile)
+    return resolve(profile=profile if profile is not None else state.profile)
 
 
 @app.command()
@@ -121,11 +127,12 @@ def show(
     ),
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
+    profile: Optional[str] = _profile_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
 
-    res = _resolve()
+    res = _resolve(profile)
     keys = select_keys(res, patterns or [], all_keys)
     if fmt is ShowFormat.json:
         from .render import show_json
@@ -151,11 +158,12 @@ def show(
 def explain(
     key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
+    profile: Optional[str] = _profile_option(),
 ):
     """Everything about one key: documentation, default, type, each layer's value, and how to set it."""
     from .config.explain import explain_key
 
-    info = explain_key(_resolve(), key)
+    info = explain_key(_resolve(profile), key)
     if fmt is ExplainFormat.json:
         import json
 
@@ -206,6 +214,7 @@ def lint(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these check ids (repeatable, comma lists, prefixes like config.)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Not these check ids (repeatable)."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id with its description."),
+    profile: Optional[str] = _profile_option(),
 ):
     """Check every METAFLOW_* name and value the way Metaflow will read it."""
     if list_checks:
@@ -222,7 +231,7 @@ def lint(
 
     settings = load_settings(os.getcwd(), select=select, ignore=ignore)
     report = Report()
-    report.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=report.timings))
+    report.add(run_lint(paths or None, res=_resolve(profile), settings=settings, timings=report.timings))
     _emit_report(settings.filter(report), fmt, strict, "lint")
 
 
@@ -239,6 +248,7 @@ def check(
     management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
+    profile: Optional[str] = _profile_option(),
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
     missing = [p for p in flows or [] if not os.path.isfile(p)]
@@ -253,7 +263,7 @@ def check(
         vault_url=vault_url, storage_account_id=storage_account_id,
     )
     settings = load_settings(os.getcwd())
-    report = run_check(_resolve(), opts, settings=settings)
+    report = run_check(_resolve(profile), opts, settings=settings)
     _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
 
 
