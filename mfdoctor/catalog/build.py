@@ -10,7 +10,7 @@ from typing import Optional
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 7
+FORMAT = 8
 
 _VERSION_RE = re.compile(r"""metaflow_version\s*=\s*["']([^"']+)["']""")
 
@@ -106,19 +106,6 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
         "cli_envvars": sorted(cli),
         "cli_details": cli,
         "cli_parameter_prefixes": facts.get("cli_parameter_prefixes", {}),
-        "extensions": [_with_programs(ext) for ext in facts["extensions"]],
+        "extensions": [dict(ext, name=ext.get("org") or ext.get("package") or "extension")
+                       for ext in facts["extensions"]],
     }
-
-
-def _with_programs(ext: dict) -> dict:
-    """Add our replayable program for each extension config module."""
-    mods = []
-    for path in ext.get("config_paths", []):
-        try:
-            mods.append({"path": path, "program": parse_config_source(_read(path), path)})
-        except (OSError, SyntaxError, UnicodeDecodeError) as exc:
-            mods.append({"path": path, "program": [], "error": str(exc)})
-    item = dict(ext)
-    item["name"] = ext.get("org") or ext.get("package") or "extension"
-    item["config_modules"] = mods
-    return item

@@ -137,18 +137,20 @@ class Catalog:
                     ),
                 )
             for ext in self.extensions:
-                for mod in ext.get("config_modules", []):
-                    origin = "extension:%s" % ext["name"]
-                    self._walk(mod.get("program", []), origin, out)
-                    for op in mod.get("program", []):
-                        if op["op"] == "let" and op["target"] == "DEBUG_OPTIONS":
-                            _, extra = _literal(op["expr"])
-                            for typ in extra or []:
-                                name = "DEBUG_%s" % str(typ).upper()
-                                out.setdefault(PREFIX + name, self._spec(
-                                    {"key": name, "target": name, "default": "False",
-                                     "doc": "Debug flag added by an extension.",
-                                     "section": "Debug configuration"}, origin))
+                origin = "extension:%s" % ext.get("name", ext.get("org", "?"))
+                for cfg in ext.get("configs", []):
+                    section = "Extension %s" % ext.get("name", "")
+                    for target, call in cfg.get("from_conf", {}).items():
+                        spec = self._spec({"key": call["key"], "target": target,
+                                           "default": call.get("default_source"), "doc": "",
+                                           "section": section, "line": call.get("line")}, origin)
+                        out.setdefault(spec.name, spec)
+                    for typ in cfg.get("debug_options", []):
+                        name = "DEBUG_%s" % str(typ).upper()
+                        out.setdefault(PREFIX + name, self._spec(
+                            {"key": name, "target": name, "default": "False",
+                             "doc": "Debug flag added by an extension.",
+                             "section": "Debug configuration"}, origin))
             targets = {s.target: s.name for s in out.values()}
             for spec in out.values():
                 if spec.default_expr and not spec.literal:

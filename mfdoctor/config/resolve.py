@@ -290,37 +290,34 @@ class _Replayer:
         return overrides, toggles
 
     def extensions(self) -> None:
+        """Extension config modules, in Metaflow's load order (see catalog/extensions.py)."""
         for ext in self.catalog.extensions:
-            for mod in ext.get("config_modules", []):
-                path = mod.get("path", ext.get("name", "extension"))
-                for op in mod.get("program", []):
-                    if op["op"] == "conf":
-                        self.from_conf(op["key"], op["target"], op["default"], op.get("choices"))
-                    elif op["op"] == "let" and op["target"] == "DEBUG_OPTIONS":
-                        # metaflow_config extends DEBUG_OPTIONS and makes DEBUG_<X> keys.
-                        try:
-                            extra = list(self.eval(op["expr"]))
-                        except (Unknown, TypeError):
-                            continue
-                        for typ in extra:
-                            key = "DEBUG_%s" % str(typ).upper()
-                            self.from_conf(key, key, "False", None)
-                    elif op["op"] == "let" and not op["target"].startswith("_"):
-                        self.extension_value(op["target"], op["expr"], path)
+            for cfg in ext.get("configs", []):
+                path = cfg.get("path") or ext.get("name", "extension")
+                # The module's own from_conf calls run while it is imported...
+                calls = sorted(cfg.get("from_conf", {}).items(), key=lambda kv: kv[1].get("line") or 0)
+                for target, call in calls:
+                    self.from_conf(call["key"], target, call.get("default_source"), None)
+                # ...then metaflow_config extends DEBUG_OPTIONS (making DEBUG_<X> keys) and
+                # copies the module's other globals over its own, replacing any value.
+                for typ in cfg.get("debug_options", []):
+                    key = "DEBUG_%s" % str(typ).upper()
+                    self.from_conf(key, key, "False", None)
+                for target, value in cfg.get("literals", {}).items():
+                    self.extension_value(target, value, path)
+                for target, expr in cfg.get("expressions", {}).items():
+                    try:
+                        self.extension_value(target, self.eval(expr), path)
+                    except (Unknown, EvalError) as exc:
+                        self.extension_value(target, None, path, "set by %s to `%s`, not statically "
+                                             "known (%s)" % (path, expr, exc))
 
-    def extension_value(self, target: str, expr: str, path: str) -> None:
-        name = self.by_target.get(target) or full_name(target)
-        try:
-            value = self.eval(expr)
-            note = None
-        except Unknown as exc:
-            value, note = None, "set by %s to `%s`, not statically known (%s)" % (path, expr, exc)
+    def extension_value(self, target: str, value: Any, path: str, note: Optional[str] = None) -> None:
         self.ns[target] = value
-        rk = self.keys.get(name)
+        rk = self.key_of(target) or self.keys.get(full_name(target))
         if rk is None:
             return  # a helper name in the extension module, not a config key
-        layer = LayerValue(EXTENSION, path, value)
-        rk.layers.insert(0, layer)
+        rk.layers.insert(0, LayerValue(EXTENSION, path, value))
         rk.value, rk.raw, rk.source, rk.origin, rk.error = value, value, EXTENSION, path, None
         rk.is_default = False
         if note:
