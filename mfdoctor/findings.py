@@ -126,14 +126,6 @@ class Report:
         }
 
 
-def worst(findings: Iterable[Finding]) -> Optional[str]:
-    ranks = [_RANK[f.severity] for f in findings]
-    if not ranks:
-        return None
-    best = min(ranks)
-    return next(s for s, r in _RANK.items() if r == best)
-
-
 def sanitize(data: Any) -> Any:
     """Make `detail` values JSON-safe (sets/tuples to lists)."""
     if isinstance(data, dict):

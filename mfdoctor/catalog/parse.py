@@ -13,6 +13,7 @@ keep, in source order, the statements that matter as plain dicts ("ops"):
   {"op": "let",   "target": T, "expr": EXPR}                      # T = expr
   {"op": "setitem", "target": T, "index": EXPR, "expr": EXPR}     # T[i] = expr
   {"op": "setdefault", "target": T, "index": EXPR, "expr": EXPR}  # T.setdefault(i, expr)
+  {"op": "setenv", "index": EXPR, "expr": EXPR}                  # os.environ[i] = expr
   {"op": "if", "test": EXPR, "body": [ops], "orelse": [ops]}
   {"op": "debug_loop", "list": T}   # for typ in T: DEBUG_<TYP> = from_conf(..., False)
 
@@ -168,13 +169,6 @@ class _Parser:
                         "expr": _src(self.source, value),
                     }
                 ]
-            return []
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            # `X += [...]` (extension config modules do this): same value as `X + (...)`.
-            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}.get(type(node.op))
-            if op:
-                return [{"op": "let", "target": node.target.id,
-                         "expr": "%s %s (%s)" % (node.target.id, op, _src(self.source, node.value))}]
             return []
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value

@@ -431,7 +431,7 @@ def check_endpoint(value, *, client_provider: Optional[str] = "azure-default",
                       fix=fix_to(redact_text("https://" + value.split("://", 1)[1]))
                       + ("  (start Azurite with --cert/--key and --oauth basic)" if kind == "emulator" else "")))
     if u.query:
-        if secret_in_url:
+        if has_url_secret("?" + u.query):
             out.append(_f(CHECK_ENDPOINT, WARNING,
                           "%s contains a SAS token (shown redacted); Metaflow uses a token credential "
                           "anyway, and the SAS is appended to every request and leaks into logs and "

@@ -85,7 +85,7 @@ def _live(res, opts: CheckOptions, flows: list) -> list:
     refs = collect_secret_refs(flows, res=res) if flows else []
     live = settings_from_resolution(
         res,
-        secrets=list(opts.secrets) + [r for r in refs],
+        secrets=list(opts.secrets) + list(refs),
         management_url=opts.management_url,
         vault_url=opts.vault_url,
         storage_account_id=opts.storage_account_id,

@@ -57,8 +57,3 @@ def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = No
             return value, "Expected a %s for %s, got a %s: %r" % (
                 type(default), env_name, type(value).__name__, value)
     return value, "Default of type %s for %s is not supported" % (type(default), env_name)
-
-
-def bool_reading(value: str) -> bool:
-    """How Metaflow reads a string for a bool key."""
-    return value.lower() not in ("0", "false", "")
