@@ -113,6 +113,7 @@ class GrepHits:
         running = []
         pending = list(batches)
         bufs = {}
+        finished = False
 
         def start():
             batch = pending.pop(0)
@@ -157,10 +158,14 @@ class GrepHits:
                     for raw in parts:
                         if raw:
                             yield os.fsdecode(raw.lstrip(b"\n"))
+            finished = True
         finally:
             sel.close()
             for p in running:
-                if p.poll() is None:
+                # Kill only when the caller stopped early. A grep that closed its pipes
+                # may not have exited yet: killing it then turned a clean exit into -9,
+                # which read as "this grep does not work" and changed the results.
+                if not finished and p.poll() is None:
                     p.kill()
                 p.wait()
                 for s in (p.stdout, p.stderr):
