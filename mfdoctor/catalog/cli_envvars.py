@@ -34,7 +34,8 @@ import os
 from typing import Dict, List, Optional, Tuple
 
 from .plugins import plugin_descs
-from .pysource import dotted, literal_json, module_file, rel_location, resolve_relative, try_parse_file
+from ..pyast import dotted, literal_json
+from .pysource import module_file, rel_location, resolve_relative, try_parse_file
 
 ROOT_FILE = "cli.py"
 ROOT_MODULE = "metaflow.cli"

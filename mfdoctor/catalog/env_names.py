@@ -25,7 +25,8 @@ import os
 import re
 from typing import Dict, List, Optional
 
-from .pysource import dotted, rel_location, try_parse_file
+from ..pyast import dotted, names_environment_mapping
+from .pysource import rel_location, try_parse_file
 
 NAME_RE = re.compile(r"^METAFLOW_[A-Z0-9_]*[A-Z0-9]$")
 _NEEDLE = b"METAFLOW_"
@@ -36,11 +37,6 @@ _READ_METHODS = {"get", "pop", "__getitem__", "__contains__"}
 _SET_METHODS = {"setdefault", "update", "__setitem__"}
 # Job-spec builders that take (name, value): Batch, Kubernetes and Argo helpers.
 _SET_CALLS = {"environment_variable", "environment_variable_from_selector", "env_var", "V1EnvVar", "putenv"}
-
-
-def _is_environ(node: ast.AST) -> bool:
-    name = dotted(node) or ""
-    return "environ" in name.split(".")[-1] or name.endswith("environ")
 
 
 _LITERAL_RE = re.compile(r"""["']METAFLOW_[A-Z0-9_]*[A-Z0-9]["']|export\s+METAFLOW_""")
@@ -96,10 +92,10 @@ class _Classifier:
         if isinstance(parent, ast.Subscript) and parent.slice is node:
             if isinstance(parent.ctx, ast.Store):
                 return "set"
-            return "read" if _is_environ(parent.value) else "other"
+            return "read" if names_environment_mapping(parent.value) else "other"
         if isinstance(parent, ast.Compare) and parent.left is node:
             if any(isinstance(op, (ast.In, ast.NotIn)) for op in parent.ops) and any(
-                _is_environ(c) for c in parent.comparators
+                names_environment_mapping(c) for c in parent.comparators
             ):
                 return "read"
             return "other"
@@ -121,7 +117,7 @@ class _Classifier:
         last = func.attr if isinstance(func, ast.Attribute) else name
         if last == "getenv":
             return "read"
-        if isinstance(func, ast.Attribute) and _is_environ(func.value):
+        if isinstance(func, ast.Attribute) and names_environment_mapping(func.value):
             if last in _READ_METHODS:
                 return "read"
             if last in _SET_METHODS:

@@ -36,14 +36,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from .plugins import desc_var, module_plugin_descs, plugin_categories, unique_names
-from .pysource import (
-    dotted,
-    literal_json,
-    module_file,
-    resolve_relative,
-    source_of,
-    try_parse_file,
-)
+from ..pyast import dotted, literal_json, source_of
+from .pysource import module_file, resolve_relative, try_parse_file
 
 EXT_PKG = "metaflow_extensions"
 SEARCH_DIRS_VAR = "METAFLOW_EXTENSIONS_SEARCH_DIRS"

@@ -1,8 +1,8 @@
 """Reading Python source files of Metaflow (and its extensions) without importing them.
 
 Shared by the source scanners in this package (plugins, extensions, cli_envvars,
-env_names): a small parse cache, module-name -> file mapping, and a conversion of
-`ast` literals into JSON-serialisable data.
+env_names): a small parse cache and the module-name -> file mapping. AST helpers
+(dotted names, literals) are in `mfdoctor.pyast`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
-from typing import Any, Optional, Tuple
+from typing import Optional, Tuple
 
 # Files are parsed once per (path, size, mtime) in a process. The scanners run only when
 # the catalog cache is cold, and several of them look at the same files (cli.py,
@@ -77,62 +77,6 @@ def resolve_relative(module: str, is_package: bool, level: int, target: Optional
         parts = parts[: len(parts) - (level - 1)]
     base = ".".join(parts)
     return base + "." + target if target else base
-
-
-def source_of(source: str, node: ast.AST) -> str:
-    return ast.get_source_segment(source, node) or ast.unparse(node)
-
-
-_NOT_JSON = object()
-
-
-def to_json(value: Any) -> Any:
-    """`value` (from ast.literal_eval) as JSON data, or `_NOT_JSON` when it has no exact
-    JSON form (bytes, complex, sets, dicts with non-string keys...)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else _NOT_JSON
-    if isinstance(value, (list, tuple)):
-        out = [to_json(v) for v in value]
-        return _NOT_JSON if any(v is _NOT_JSON for v in out) else out
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                return _NOT_JSON
-            jv = to_json(v)
-            if jv is _NOT_JSON:
-                return _NOT_JSON
-            out[k] = jv
-        return out
-    return _NOT_JSON
-
-
-def literal_json(node: ast.AST) -> Tuple[bool, Any]:
-    """(True, json value) when `node` is a literal with an exact JSON form."""
-    try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False, None
-    value = to_json(value)
-    if value is _NOT_JSON:
-        return False, None
-    return True, value
-
-
-def dotted(node: ast.AST) -> Optional[str]:
-    """"a.b.c" for a Name/Attribute chain, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def rel_location(path: str, pkg_dir: str, line: Optional[int]) -> str:

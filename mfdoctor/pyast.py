@@ -1,0 +1,85 @@
+"""Small helpers over Python's `ast`, shared by every module that reads Python source
+without running it: Metaflow's own modules (catalog), extension config modules, linted
+Python files (scan) and flow files (checks). Each predicate is named for exactly what
+it matches, because "is this an environment read?" means different things in
+different places."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Optional, Tuple
+
+
+def dotted(node: ast.AST) -> Optional[str]:
+    """"a.b.c" for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def source_of(source: str, node: ast.AST) -> str:
+    """The source text of `node` (its unparsed form when the segment is unknown)."""
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
+_NOT_JSON = object()
+
+
+def to_json(value: Any) -> Any:
+    """`value` (from ast.literal_eval) as JSON data, or `_NOT_JSON` when it has no exact
+    JSON form (bytes, complex, sets, dicts with non-string keys, NaN, infinities...)."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else _NOT_JSON
+    if isinstance(value, (list, tuple)):
+        out = [to_json(v) for v in value]
+        return _NOT_JSON if any(v is _NOT_JSON for v in out) else out
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return _NOT_JSON
+            jv = to_json(v)
+            if jv is _NOT_JSON:
+                return _NOT_JSON
+            out[k] = jv
+        return out
+    return _NOT_JSON
+
+
+def literal_json(node: ast.AST) -> Tuple[bool, Any]:
+    """(True, json value) when `node` is a literal with an exact JSON form."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+    value = to_json(value)
+    if value is _NOT_JSON:
+        return False, None
+    return True, value
+
+
+def is_os_environ(node: ast.AST) -> bool:
+    """`os.environ`, or a bare `environ` (`from os import environ`)."""
+    return dotted(node) in ("os.environ", "environ")
+
+
+def is_environ_attribute(node: ast.AST) -> bool:
+    """Any `<x>.environ` attribute or bare `environ`: `os.environ`, `self.environ`,
+    `ctx.environ` (objects that carry an environment mapping), never `self.environment`."""
+    name = dotted(node)
+    return name is not None and name.split(".")[-1] == "environ"
+
+
+def names_environment_mapping(node: ast.AST) -> bool:
+    """A name whose last part mentions "environ": `os.environ`, `self._environ`,
+    `env.environment`, `environment_vars`. Loose on purpose: Metaflow's own modules build
+    task environments in such dicts, and every name read or set there is a Metaflow name."""
+    name = dotted(node) or ""
+    return "environ" in name.split(".")[-1]

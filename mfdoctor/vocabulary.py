@@ -1,0 +1,32 @@
+"""The words every room of mfdoctor shares, each defined once: the prefix of Metaflow's
+variables and where a value can come from."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+PREFIX = "METAFLOW_"
+
+
+class Source(str, Enum):
+    """Where a resolved value came from: the `source` field of `show --format json`.
+
+    A `str` subclass, so it compares, hashes, sorts and serialises as its value
+    (`Source.ENV == "env"`, `json.dumps(Source.ENV) == '"env"'`)."""
+
+    EXTENSION = "extension"  # an extension's config module assigns the name: beats all
+    ENV = "env"
+    LOCAL = "local"  # the nearest project .metaflow/config.json
+    PROFILE = "profile"  # $METAFLOW_HOME/config[_<profile>].json
+    DEFAULT = "default"
+    DERIVED = "derived"  # a default computed from other keys
+
+    # "%s" % Source.ENV and f"{Source.ENV}" give "env", as a plain string would.
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+# The layers a from_conf lookup tries, first hit wins (extensions apply afterwards).
+LOOKUP_ORDER = (Source.ENV, Source.LOCAL, Source.PROFILE, Source.DEFAULT)
+# Sources a user sets by hand (an environment variable or a config file).
+USER_SET = (Source.ENV, Source.LOCAL, Source.PROFILE)
