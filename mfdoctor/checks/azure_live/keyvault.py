@@ -21,6 +21,9 @@ from ..ids import AZURE_KEYVAULT
 from . import errors as E
 from .settings import ENDPOINT_KEY
 
+# The Azure SDK is imported inside the functions that call it: importing this
+# module must not load azure (show and lint import the checks package).
+
 EXPIRY_WARNING_DAYS = 14
 
 
