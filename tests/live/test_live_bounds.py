@@ -17,7 +17,8 @@ from mfdoctor.checks.azure_live import run_live
 def test_import_does_not_load_azure_or_metaflow():
     code = ("import sys\n"
             "import mfdoctor.checks.azure_live\n"
-            "from mfdoctor.checks.azure_live import arm, container, credential, deadline, environ, errors, keyvault, rbac\n"
+            "from mfdoctor.checks.azure_live import (arm, chain, claims, container, credential, deadline, environ,\n"
+            "    errors, keyvault, rbac, runner, settings, shared, write_probe)\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'metaflow', 'msal', 'requests'))\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True)

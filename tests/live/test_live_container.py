@@ -14,7 +14,7 @@ from conftest import HERE, by_check, one, settings_for
 from harness.azurite import ACCOUNT
 from harness.proxy import Rule
 from mfdoctor.checks.azure_live import run_live
-from mfdoctor.checks.azure_live.container import PROBE_PREFIX
+from mfdoctor.checks.azure_live.write_probe import PROBE_PREFIX
 
 
 def container_finding(findings):

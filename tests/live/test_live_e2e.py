@@ -23,7 +23,7 @@ from conftest import HERE
 from harness.azurite import ACCOUNT
 from harness.identity import identity_env
 from harness.proxy import Rule
-from mfdoctor.checks.azure_live.container import PROBE_PREFIX
+from mfdoctor.checks.azure_live.write_probe import PROBE_PREFIX
 
 FLOW = os.path.join(HERE, "flows", "hello_azure.py")
 REPO = os.path.dirname(os.path.dirname(HERE))

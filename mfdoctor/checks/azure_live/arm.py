@@ -14,6 +14,9 @@ from urllib.parse import urlparse
 
 from .deadline import Deadline
 
+# The Azure SDK is imported inside the functions that call it: importing this
+# module must not load azure (show and lint import the checks package).
+
 ARM_API = "2022-04-01"  # Microsoft.Authorization
 GRAPH_API = "2021-03-01"  # Microsoft.ResourceGraph
 RESOURCES_API = "2021-04-01"

@@ -6,33 +6,32 @@ Steps, each bounded by the probe's deadline and each failure explained:
    about a second instead of the SDK's minute of retries);
 2. the container exists (`get_container_properties`);
 3. listing under the sysroot prefix (first page only);
-4. the write probe: a uniquely named blob under the prefix, uploaded with
-   `If-None-Match: *` (never overwrites), read back, deleted with its ETag.
-   Cleanup is guaranteed: a `finally` here, and `Cleanup.run_all` from run_live
-   on timeout, Ctrl-C or SIGTERM. `--read-only` skips step 4.
+4. the write probe (`write_probe`), which `--read-only` skips.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlparse
 
 from ...findings import ERROR, OK, SKIPPED, Finding
 from ...redact import redact_text
+from ..azure_rules import mf_parse_azure_full_path
+from ..ids import AZURE_CONTAINER
 from . import errors as E
 from .deadline import Deadline
+from .settings import ENDPOINT_KEY, SYSROOT_KEY
+from .write_probe import write_probe
 
-CHECK = "azure.container"
-ENDPOINT_KEY = "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT"
-SYSROOT_KEY = "METAFLOW_DATASTORE_SYSROOT_AZURE"
-PROBE_PREFIX = ".mfdoctor-probe-"
+# The Azure SDK is imported inside the functions that call it: importing this
+# module must not load azure (show and lint import the checks package).
 
 
 # --- inputs -------------------------------------------------------------------
@@ -73,110 +72,7 @@ def parse_endpoint(url: str) -> Endpoint:
 
 def parse_sysroot(sysroot: str):
     """(container, prefix) exactly as Metaflow's parse_azure_full_path; ValueError with its message."""
-    from ..azure_rules import mf_parse_azure_full_path
-
     return mf_parse_azure_full_path(sysroot)
-
-
-# --- cleanup registry ------------------------------------------------------------
-
-
-@dataclass
-class _Pending:
-    blob_client: object
-    name: str
-    etag: Optional[str] = None
-
-
-@dataclass
-class Cleanup:
-    """Probe blobs that may exist; run_all deletes whatever is still registered."""
-
-    pending: dict = field(default_factory=dict)
-    aborted: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    leftovers: list = field(default_factory=list)  # names that could not be deleted
-    uncertain: dict = field(default_factory=dict)  # name -> blob client, for uploads cut off mid-call
-
-    def register(self, blob_client, name: str) -> None:
-        with self.lock:  # atomic with abort(): once aborted, no new probe blob may be started
-            if self.aborted:
-                raise TimeoutError("the write probe was not started: out of time")
-            self.pending[name] = _Pending(blob_client, name)
-
-    def abort(self) -> None:
-        with self.lock:
-            self.aborted = True
-
-    def set_etag(self, name: str, etag: str) -> None:
-        with self.lock:
-            if name in self.pending:
-                self.pending[name].etag = etag
-
-    def done(self, name: str) -> None:
-        with self.lock:
-            self.pending.pop(name, None)
-
-    def delete(self, name: str) -> bool:
-        """Delete a registered probe blob; True when it is gone."""
-        from azure.core import MatchConditions
-        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
-
-        with self.lock:
-            p = self.pending.get(name)
-        if p is None:
-            return True
-        timeouts = {"connection_timeout": 3, "read_timeout": 5}
-        try:
-            if p.etag:
-                try:
-                    p.blob_client.delete_blob(etag=p.etag, match_condition=MatchConditions.IfNotModified, **timeouts)
-                except ResourceModifiedError:
-                    # Someone changed our uniquely named blob: leave it and say so.
-                    self.leftovers.append(name)
-                    self.done(name)
-                    return False
-            else:
-                # The upload may or may not have landed (or may land later: a server can commit a
-                # request whose client gave up). The name is unique to this run, so a blob with it
-                # is ours; `sweep` looks again for a while.
-                with self.lock:
-                    self.uncertain[name] = p.blob_client
-                p.blob_client.delete_blob(**timeouts)
-        except ResourceNotFoundError:
-            pass
-        except Exception:
-            self.leftovers.append(name)
-            self.done(name)
-            return False
-        self.done(name)
-        return True
-
-    def sweep(self, seconds: float) -> None:
-        """Keep deleting blobs of cut-off uploads for `seconds`, in case one lands late."""
-        from azure.core.exceptions import ResourceNotFoundError
-
-        end = time.monotonic() + seconds
-        while self.uncertain and time.monotonic() < end:
-            for name, client in list(self.uncertain.items()):
-                try:
-                    client.delete_blob(connection_timeout=2, read_timeout=3)
-                    self.uncertain.pop(name, None)  # it had landed; now it is gone
-                except ResourceNotFoundError:
-                    pass
-                except Exception:
-                    pass
-            time.sleep(0.25)
-        self.uncertain.clear()
-
-    def run_all(self) -> bool:
-        """Delete every pending probe blob; True when an upload was still in flight (no ETag yet)."""
-        self.abort()
-        with self.lock:
-            in_flight = any(p.etag is None for p in self.pending.values())
-        for name in list(self.pending):
-            self.delete(name)
-        return in_flight
 
 
 # --- reachability ---------------------------------------------------------------
@@ -268,16 +164,16 @@ def probe_container(task, ctx) -> list:
     out = []
     if not s.blob_endpoint:
         if (s.datastore or "").lower() == "azure":
-            return [Finding(CHECK, ERROR,
+            return [Finding(AZURE_CONTAINER, ERROR,
                             "Must configure METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT: the azure datastore "
                             "cannot start without the account's blob endpoint.",
                             key=ENDPOINT_KEY, fix="export %s=https://<account>.blob.core.windows.net/" % ENDPOINT_KEY)]
-        return [Finding(CHECK, SKIPPED, "No blob endpoint configured (%s); container not probed." % ENDPOINT_KEY,
+        return [Finding(AZURE_CONTAINER, SKIPPED, "No blob endpoint configured (%s); container not probed." % ENDPOINT_KEY,
                         key=ENDPOINT_KEY)]
     try:
         ep = parse_endpoint(s.blob_endpoint)
     except ValueError as e:
-        return [Finding(CHECK, SKIPPED, "Blob endpoint not probed: %s (see azure.endpoint)." % e, key=ENDPOINT_KEY,
+        return [Finding(AZURE_CONTAINER, SKIPPED, "Blob endpoint not probed: %s (see azure.endpoint)." % e, key=ENDPOINT_KEY,
                         location=s.location(ENDPOINT_KEY))]
     ectx = E.Context(account=ep.account, host=ep.host, endpoint=redact_text(ep.url))
     if not s.sysroot:
@@ -286,14 +182,14 @@ def probe_container(task, ctx) -> list:
         try:
             container, prefix = parse_sysroot(s.sysroot)
         except ValueError as e:
-            return [Finding(CHECK, SKIPPED, "Container not probed: Metaflow rejects the sysroot %r (%s); "
+            return [Finding(AZURE_CONTAINER, SKIPPED, "Container not probed: Metaflow rejects the sysroot %r (%s); "
                             "see azure.sysroot." % (s.sysroot, e), key=SYSROOT_KEY, location=s.location(SYSROOT_KEY))]
     ectx.container, ectx.prefix = container, prefix
     detail = {"endpoint": redact_text(ep.url), "host": ep.host, "account": ep.account,
               "container": container, "prefix": prefix}
 
     if ep.scheme == "http":
-        return [Finding(CHECK, ERROR,
+        return [Finding(AZURE_CONTAINER, ERROR,
                         "The blob endpoint %s is plain http: the Azure SDK refuses to send a token credential "
                         "over it (\"Token credential is only supported with HTTPS\"), so every datastore call "
                         "fails." % redact_text(ep.url),
@@ -311,12 +207,12 @@ def probe_container(task, ctx) -> list:
     task.set_step("waiting for the credential")
     cred = ctx.wait_credential()
     if cred is None or not cred.ok:
-        return [Finding(CHECK, SKIPPED,
+        return [Finding(AZURE_CONTAINER, SKIPPED,
                         "Endpoint %s is reachable, but the container was not probed: no credential "
                         "(see azure.credential)." % ep.host, key=SYSROOT_KEY, detail=detail)]
     ectx.object_id, ectx.tenant = cred.object_id, cred.tenant
     if not container:
-        return [Finding(CHECK, SKIPPED, "Endpoint %s is reachable; no sysroot (%s) to probe." % (ep.host, SYSROOT_KEY),
+        return [Finding(AZURE_CONTAINER, SKIPPED, "Endpoint %s is reachable; no sysroot (%s) to probe." % (ep.host, SYSROOT_KEY),
                         key=SYSROOT_KEY, detail=detail)]
 
     from azure.storage.blob import BlobServiceClient
@@ -344,65 +240,29 @@ def probe_container(task, ctx) -> list:
         if ctx.read_only:
             steps["write"] = "skipped (--read-only)"
         else:
-            steps.update(_write_probe(task, cc, prefix, ctx))
+            steps.update(write_probe(task, cc, prefix, ctx))
     except Exception as e:
         detail["steps"] = steps
         return [_sdk_finding(e, task.step, ectx, ctx, s, detail)]
     detail["steps"] = steps
     wrote = "" if ctx.read_only else "; wrote, read back and deleted a probe blob"
     out.append(Finding(
-        CHECK, OK,
+        AZURE_CONTAINER, OK,
         "Container '%s' on %s: exists; listed under '%s/'%s (%.2f s)." % (
             container, ep.host, prefix or "", wrote, sum(v for v in steps.values() if isinstance(v, float))),
         key=SYSROOT_KEY, detail=detail,
     ))
     if ctx.read_only:
-        out.append(Finding(CHECK, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
+        out.append(Finding(AZURE_CONTAINER, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
                            key=SYSROOT_KEY))
     return out
-
-
-def _write_probe(task, cc, prefix, ctx) -> dict:
-    from azure.core import MatchConditions
-
-    if ctx.cleanup.aborted or ctx.deadline.expired:
-        # run_live has given up on this probe: a blob written now might outlive the process.
-        raise TimeoutError("the write probe was not started: out of time")
-    name = "%s%s%s" % ((prefix + "/") if prefix else "", PROBE_PREFIX, uuid.uuid4().hex)
-    data = b"mfdoctor write probe; safe to delete\n"
-    blob = cc.get_blob_client(name)
-    ctx.cleanup.register(blob, name)  # before the upload: a timeout mid-call may still create it
-    steps = {}
-    try:
-        task.set_step("uploading probe blob %s (If-None-Match: *)" % name)
-        t = time.monotonic()
-        r = blob.upload_blob(data, overwrite=False)  # the SDK sends If-None-Match: *
-        ctx.cleanup.set_etag(name, r["etag"])
-        steps["write"] = round(time.monotonic() - t, 3)
-        if ctx.cleanup.aborted:
-            return steps
-        task.set_step("reading probe blob %s back" % name)
-        t = time.monotonic()
-        got = blob.download_blob().readall()
-        steps["read"] = round(time.monotonic() - t, 3)
-        if got != data:
-            raise RuntimeError("the probe blob read back differs from what was written")
-        task.set_step("deleting probe blob %s" % name)
-        t = time.monotonic()
-        blob.delete_blob(etag=r["etag"], match_condition=MatchConditions.IfNotModified)
-        ctx.cleanup.done(name)
-        steps["delete"] = round(time.monotonic() - t, 3)
-    finally:
-        if name in ctx.cleanup.pending:
-            ctx.cleanup.delete(name)
-    return steps
 
 
 def _network_finding(kind, info, ectx, s, detail) -> Finding:
     cause, fix = E.NETWORK.get(kind, E.NETWORK["tcp"])
     more = {"detail": info, "tls_fix": E.fill(E.tls_fix(info, s.ca_bundle), ectx)}
     detail = dict(detail, network=kind, error=info)
-    return Finding(CHECK, ERROR, "Blob endpoint unreachable: " + E.fill(cause, ectx, **more) + " (%s)" % info,
+    return Finding(AZURE_CONTAINER, ERROR, "Blob endpoint unreachable: " + E.fill(cause, ectx, **more) + " (%s)" % info,
                    key=ENDPOINT_KEY, location=s.location(ENDPOINT_KEY),
                    fix=E.fill(fix, ectx, **more), detail=detail)
 
@@ -443,12 +303,12 @@ def _sdk_finding(e, step, ectx, ctx, s, detail) -> Finding:
                           "See the error code in the Azure Blob Storage error-code reference.")
         text = "While %s: %s%s" % (step, _mismatch_prefix(step) if code == "AuthorizationPermissionMismatch" else "",
                                    E.fill(cause, ectx, **more))
-        return Finding(CHECK, ERROR, text, key=SYSROOT_KEY, location=s.location(SYSROOT_KEY),
+        return Finding(AZURE_CONTAINER, ERROR, text, key=SYSROOT_KEY, location=s.location(SYSROOT_KEY),
                        fix=E.fill(fix, ectx, **more), detail=detail)
     if isinstance(e, ValueError) and "HTTPS" in str(e):
-        return Finding(CHECK, ERROR, "The Azure SDK refused the endpoint: %s" % e, key=ENDPOINT_KEY,
+        return Finding(AZURE_CONTAINER, ERROR, "The Azure SDK refused the endpoint: %s" % e, key=ENDPOINT_KEY,
                        fix="use an https:// blob endpoint", detail=detail)
-    return Finding(CHECK, ERROR, "While %s: %s" % (step, _short(e)), key=SYSROOT_KEY,
+    return Finding(AZURE_CONTAINER, ERROR, "While %s: %s" % (step, _short(e)), key=SYSROOT_KEY,
                    fix="Run with -v for the detail; this error is not one mfdoctor knows.", detail=detail)
 
 
@@ -468,10 +328,7 @@ def _short(e) -> str:
     text = str(e).strip().splitlines()
     return redact_text("%s: %s" % (type(e).__name__, text[0] if text else ""))[:300]
 
-
 def _challenge_tenant(header: str) -> Optional[str]:
-    import re
-
     m = re.search(r"authorization_uri=\"?https://[^/]+/([0-9a-fA-F-]{36})", header) or \
         re.search(r"authorization=\"?https://[^/]+/([0-9a-fA-F-]{36})", header)
     return m.group(1) if m else None

@@ -12,8 +12,11 @@ import errno
 import re
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Optional
+
+from .claims import STORAGE_AUDIENCES
 
 DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
 SECRETS_USER = "Key Vault Secrets User"
@@ -148,16 +151,13 @@ def auth_failed_detail(message: str, claims: Optional[dict] = None) -> tuple:
     validation failed. The token is expired.", "Issuer validation failed"); when it is absent (the
     emulator sends only the generic text), the storage token's own claims tell.
     """
-    import time as _time
-
     m = (message or "").lower()
     c = claims or {}
     aud = str(c.get("aud") or "")
     exp = c.get("exp")
     iss = str(c.get("iss") or "")
-    bad_aud = bool(aud) and not (aud.rstrip("/") in ("https://storage.azure.com", "e406a681-f3d4-42a8-90b6-c2b029497af1")
-                                 or ".blob." in aud)
-    expired = isinstance(exp, (int, float)) and exp <= _time.time()
+    bad_aud = bool(aud) and not (aud.rstrip("/") in STORAGE_AUDIENCES or ".blob." in aud)
+    expired = isinstance(exp, (int, float)) and exp <= time.time()
     foreign = bool(iss) and not iss.startswith(("https://sts.windows.net/", "https://login.microsoftonline.com/",
                                                 "https://sts.chinacloudapi.cn/", "https://login.microsoftonline.us/"))
     if "audience" in m or (bad_aud and "validation failed" not in m):

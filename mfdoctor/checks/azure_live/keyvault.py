@@ -16,16 +16,19 @@ from urllib.parse import urlparse
 
 from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
 from ...redact import redact_text
+from ..azure_rules import mf_parse_secret_id
+from ..ids import AZURE_KEYVAULT
 from . import errors as E
+from .settings import ENDPOINT_KEY
 
-CHECK = "azure.keyvault"
+# The Azure SDK is imported inside the functions that call it: importing this
+# module must not load azure (show and lint import the checks package).
+
 EXPIRY_WARNING_DAYS = 14
 
 
 def resolve_secret(secret_id: str, vault_prefix: Optional[str]):
     """ParsedSecretId, or raise ValueError with Metaflow's reason."""
-    from ..azure_rules import mf_parse_secret_id
-
     return mf_parse_secret_id(secret_id, vault_prefix)
 
 
@@ -41,7 +44,7 @@ def probe_secret(task, ctx, secret_id: str, location) -> list:
     try:
         parsed = resolve_secret(secret_id, s.key_vault_prefix)
     except ValueError as e:
-        return [Finding(CHECK, SKIPPED, "Secret %r not read: Metaflow rejects the id (%s); see azure.secret-id."
+        return [Finding(AZURE_KEYVAULT, SKIPPED, "Secret %r not read: Metaflow rejects the id (%s); see azure.secret-id."
                         % (secret_id, e), location=location)]
     label = parsed.name + ("/" + parsed.version if parsed.version else "")
     ectx = E.Context(vault=parsed.vault_name, secret=parsed.name)
@@ -49,7 +52,7 @@ def probe_secret(task, ctx, secret_id: str, location) -> list:
     task.set_step("waiting for the credential")
     cred = ctx.wait_credential()
     if cred is None or not cred.ok:
-        return [Finding(CHECK, SKIPPED, "Secret %s in vault %s not read: no credential (see azure.credential)."
+        return [Finding(AZURE_KEYVAULT, SKIPPED, "Secret %s in vault %s not read: no credential (see azure.credential)."
                         % (label, parsed.vault_name), location=location, detail=detail)]
     ectx.object_id, ectx.tenant = cred.object_id, cred.tenant
 
@@ -80,13 +83,13 @@ def probe_secret(task, ctx, secret_id: str, location) -> list:
         cause, fix = E.NETWORK.get(kind, E.NETWORK["tcp"])
         ectx.host, ectx.endpoint = host, base
         more = {"detail": str(e).splitlines()[0][:200], "tls_fix": E.tls_fix(str(e), s.ca_bundle)}
-        return [Finding(CHECK, ERROR, "Vault %s unreachable: %s" % (parsed.vault_name, E.fill(cause, ectx, **more)),
+        return [Finding(AZURE_KEYVAULT, ERROR, "Vault %s unreachable: %s" % (parsed.vault_name, E.fill(cause, ectx, **more)),
                         location=location, fix=E.fill(fix, ectx, **more).replace(
-                            "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT", "the vault URL"),
+                            ENDPOINT_KEY, "the vault URL"),
                         detail=dict(detail, network=kind))]
     except Exception as e:  # e.g. ClientAuthenticationError from the credential during the challenge
         first = redact_text(str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__)[:300]
-        return [Finding(CHECK, ERROR, "Reading secret %s from vault %s failed: %s" % (label, parsed.vault_name, first),
+        return [Finding(AZURE_KEYVAULT, ERROR, "Reading secret %s from vault %s failed: %s" % (label, parsed.vault_name, first),
                         location=location, fix="See azure.credential; the vault's tenant must match the identity's.",
                         detail=detail)]
     detail.update(meta, seconds=round(time.monotonic() - t, 3))
@@ -116,14 +119,14 @@ def _ok_finding(meta, parsed, label, location, detail) -> Finding:
     if exp:
         left = datetime.fromisoformat(exp) - datetime.now(timezone.utc)
         if left.total_seconds() <= 0:
-            return Finding(CHECK, ERROR, text.replace("is readable", "has expired"), location=location,
+            return Finding(AZURE_KEYVAULT, ERROR, text.replace("is readable", "has expired"), location=location,
                            fix="az keyvault secret set-attributes --vault-name %s --name %s --expires <new date>"
                                % (parsed.vault_name, parsed.name), detail=detail)
         if left.days < EXPIRY_WARNING_DAYS:
-            return Finding(CHECK, WARNING, text + " It expires in %d days." % left.days, location=location,
+            return Finding(AZURE_KEYVAULT, WARNING, text + " It expires in %d days." % left.days, location=location,
                            fix="Rotate it or extend its expiry: az keyvault secret set-attributes --vault-name %s "
                                "--name %s --expires <new date>" % (parsed.vault_name, parsed.name), detail=detail)
-    return Finding(CHECK, OK, text, location=location, detail=detail)
+    return Finding(AZURE_KEYVAULT, OK, text, location=location, detail=detail)
 
 
 def _error_finding(e, parsed, label, ectx, location, detail) -> Finding:
@@ -144,10 +147,10 @@ def _error_finding(e, parsed, label, ectx, location, detail) -> Finding:
     if ex is None and status == 403 and "firewall" in msg.lower():
         ex = E.explain_keyvault("Forbidden", "ForbiddenByFirewall")
     if ex is None:
-        return Finding(CHECK, ERROR, "Reading secret %s from vault %s failed: %s %s%s: %s" % (
+        return Finding(AZURE_KEYVAULT, ERROR, "Reading secret %s from vault %s failed: %s %s%s: %s" % (
             label, parsed.vault_name, status, code or "", "/" + inner if inner else "", msg),
             location=location, fix="See the Key Vault error reference for %s." % (inner or code), detail=detail)
     cause, fix = ex
-    return Finding(CHECK, ERROR, "Secret %s in vault %s: %s (%s%s)" % (
+    return Finding(AZURE_KEYVAULT, ERROR, "Secret %s in vault %s: %s (%s%s)" % (
         label, parsed.vault_name, E.fill(cause, ectx), code, "/" + inner if inner else ""),
         location=location, fix=E.fill(fix, ectx), detail=detail)

@@ -18,11 +18,11 @@ import re
 from typing import Optional
 
 from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
+from ..ids import AZURE_RBAC
 from . import errors as E
 from .arm import Arm, ArmError
+from .settings import SYSROOT_KEY
 
-CHECK = "azure.rbac"
-SYSROOT_KEY = "METAFLOW_DATASTORE_SYSROOT_AZURE"
 
 _BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
 # What the datastore does -> the data action Azure checks for it (List Blobs is authorized by blobs/read).
@@ -128,12 +128,12 @@ def probe_rbac(task, ctx) -> list:
     vaults = sorted({v for v, _ in ctx.vaults})
     if not targets and not vaults:
         ctx.publish_account_id(None)
-        return [Finding(CHECK, SKIPPED, "No container or vault to check roles for.")]
+        return [Finding(AZURE_RBAC, SKIPPED, "No container or vault to check roles for.")]
     if cred is None or not cred.ok or not cred.object_id:
         ctx.publish_account_id(None)
         why = "no credential (see azure.credential)" if (cred is None or not cred.ok) else \
             "the token names no object id (oid)"
-        return [Finding(CHECK, SKIPPED, "Role assignments not checked: %s." % why)]
+        return [Finding(AZURE_RBAC, SKIPPED, "Role assignments not checked: %s." % why)]
     oid = cred.object_id
     arm = Arm(s.management_url, cred.credential, ctx.deadline, verify=s.ca_bundle_explicit)
     out = []
@@ -186,19 +186,19 @@ def _not_found(what: str, name: str, err: Optional[ArmError], option: str) -> st
 
 def _storage_finding(arm, ctx, oid, account_id, lookup_error, cache) -> Finding:
     if not account_id:
-        return Finding(CHECK, SKIPPED, _not_found("storage account", ctx.account, lookup_error, "--storage-account-id"),
+        return Finding(AZURE_RBAC, SKIPPED, _not_found("storage account", ctx.account, lookup_error, "--storage-account-id"),
                        key=SYSROOT_KEY, detail={"account": ctx.account})
     scope = "%s/blobServices/default/containers/%s" % (account_id.rstrip("/"), ctx.container)
     ectx = E.Context(object_id=oid, account=ctx.account, container=ctx.container, account_id=account_id)
     try:
         ev = _evaluate(arm, scope, oid, BLOB_NEEDS, cache)
     except ArmError as e:
-        return Finding(CHECK, SKIPPED,
+        return Finding(AZURE_RBAC, SKIPPED,
                        "Role assignments at container scope could not be read (%s: %s)%s; the container probe's "
                        "verdict stands." % (e.code or e.status, (e.message or "")[:200], _effective(arm, scope)),
                        key=SYSROOT_KEY, detail={"scope": scope, "status": e.status, "code": e.code})
     except Exception as e:
-        return Finding(CHECK, SKIPPED, "Role assignments could not be read: %s" % str(e).splitlines()[0][:200],
+        return Finding(AZURE_RBAC, SKIPPED, "Role assignments could not be read: %s" % str(e).splitlines()[0][:200],
                        key=SYSROOT_KEY, detail={"scope": scope})
     detail = {"scope": scope, "object_id": oid, "assignments": ev["assignments"],
               "needs": BLOB_NEEDS}
@@ -218,9 +218,9 @@ def _storage_finding(arm, ctx, oid, account_id, lookup_error, cache) -> Finding:
             "; ".join("%s by %s" % ("/".join(ws), k) for k, ws in by.items()))
         if conds:
             text += " Some grants carry ABAC conditions, which mfdoctor does not evaluate."
-            return Finding(CHECK, WARNING, text, key=SYSROOT_KEY, detail=detail,
+            return Finding(AZURE_RBAC, WARNING, text, key=SYSROOT_KEY, detail=detail,
                            fix="Check the conditions with: az role assignment list --assignee %s --scope %s" % (oid, scope))
-        return Finding(CHECK, OK, text, key=SYSROOT_KEY, detail=detail)
+        return Finding(AZURE_RBAC, OK, text, key=SYSROOT_KEY, detail=detail)
     detail["granted"] = False
     detail["missing"] = missing
     control = [r for r in ev["assignments"] if _control_plane(r) and not r["grants"]]
@@ -235,7 +235,7 @@ def _storage_finding(arm, ctx, oid, account_id, lookup_error, cache) -> Finding:
         text += " Roles held: %s." % "; ".join(held)
     else:
         text += " It has no role assignment at or above the container."
-    return Finding(CHECK, ERROR, text, key=SYSROOT_KEY, fix=E.fill(E.STORAGE["AuthorizationPermissionMismatch"][1], ectx),
+    return Finding(AZURE_RBAC, ERROR, text, key=SYSROOT_KEY, fix=E.fill(E.STORAGE["AuthorizationPermissionMismatch"][1], ectx),
                    detail=detail)
 
 
@@ -257,7 +257,7 @@ def _effective(arm, scope: str) -> str:
 
 def _vault_finding(arm, ctx, oid, vault, row, lookup_error, cache) -> Finding:
     if not row:
-        return Finding(CHECK, SKIPPED, _not_found("key vault", vault, lookup_error, ""), detail={"vault": vault})
+        return Finding(AZURE_RBAC, SKIPPED, _not_found("key vault", vault, lookup_error, ""), detail={"vault": vault})
     vid = row.get("id")
     props = row.get("properties") or {}
     ectx = E.Context(object_id=oid, vault=vault, vault_id=vid)
@@ -265,30 +265,30 @@ def _vault_finding(arm, ctx, oid, vault, row, lookup_error, cache) -> Finding:
         try:
             ev = _evaluate(arm, vid, oid, {"get": KV_GET}, cache)
         except ArmError as e:
-            return Finding(CHECK, SKIPPED,
+            return Finding(AZURE_RBAC, SKIPPED,
                            "Vault '%s' uses Azure RBAC, but its role assignments could not be read (%s); the Key "
                            "Vault probe's verdict stands." % (vault, e.code or e.status), detail={"vault": vault})
         detail = {"vault": vault, "model": "rbac", "scope": vid, "assignments": ev["assignments"]}
         rows = ev["granted"]["get"]
         if rows:
             r = rows[0]
-            return Finding(CHECK, OK, "Vault '%s' (Azure RBAC): identity %s may read secrets through '%s' at %s."
+            return Finding(AZURE_RBAC, OK, "Vault '%s' (Azure RBAC): identity %s may read secrets through '%s' at %s."
                            % (vault, oid, r["role"], r["at"]), detail=detail)
         control = [r for r in ev["assignments"] if _control_plane(r)]
         text = "Vault '%s' uses Azure RBAC and no role of identity %s grants %s." % (vault, oid, KV_GET)
         if control:
             text += " %s: control-plane role%s, no secret access." % (
                 ", ".join(r["role"] for r in control), "s" if len(control) > 1 else "")
-        return Finding(CHECK, ERROR, text, fix=E.fill(E.KEYVAULT[("Forbidden", "ForbiddenByRbac")][1], ectx),
+        return Finding(AZURE_RBAC, ERROR, text, fix=E.fill(E.KEYVAULT[("Forbidden", "ForbiddenByRbac")][1], ectx),
                        detail=detail)
     # Access-policy model.
     policies = props.get("accessPolicies") or []
     mine = [p for p in policies if str(p.get("objectId", "")).lower() == oid.lower()]
     detail = {"vault": vault, "model": "access policies", "policies_for_identity": len(mine)}
     if any(x.lower() in ("get", "all") for p in mine for x in (p.get("permissions") or {}).get("secrets") or []):
-        return Finding(CHECK, OK, "Vault '%s' (access policies): identity %s has the secret 'get' permission."
+        return Finding(AZURE_RBAC, OK, "Vault '%s' (access policies): identity %s has the secret 'get' permission."
                        % (vault, oid), detail=detail)
-    return Finding(CHECK, WARNING if not mine else ERROR,
+    return Finding(AZURE_RBAC, WARNING if not mine else ERROR,
                    "Vault '%s' uses access policies and none for identity %s grants secret 'get'%s." % (
                        vault, oid, " (policies naming a group it belongs to are not checked)" if not mine else ""),
                    fix=E.fill(E.KEYVAULT[("Forbidden", "AccessDenied")][1], ectx), detail=detail)
