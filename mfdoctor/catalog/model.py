@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..redact import is_secret_name
+from ..vocabulary import PREFIX
 from .evaluate import referenced_names
-
-PREFIX = "METAFLOW_"
 
 
 def full_name(name: str) -> str:
@@ -44,6 +43,8 @@ class KeySpec:
 
 
 def _literal(expr: Optional[str]):
+    # Python's own literal value, not `pyast.literal_json`: a key's type is the type of
+    # the default Metaflow holds (a tuple default is not a list, bytes are not derived).
     if expr is None:
         return True, None
     try:
