@@ -67,6 +67,15 @@ def module_file(module: str, roots: dict) -> Optional[str]:
     return None
 
 
+def module_name(rel: str) -> str:
+    """The dotted module of a .py file given relative to its top package's parent
+    ("metaflow/plugins/__init__.py" -> "metaflow.plugins"); `/` or os.sep separated."""
+    parts = rel[:-3].replace(os.sep, "/").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
 def resolve_relative(module: str, is_package: bool, level: int, target: Optional[str]) -> str:
     """The absolute module named by `from <level dots><target> import ...` inside `module`."""
     if level == 0:

@@ -10,7 +10,6 @@ values replace anything before them.
 
 from __future__ import annotations
 
-import ast
 import copy
 import os
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Mapping, Optional
 
 from ..catalog import Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
+from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
@@ -385,10 +385,5 @@ def _extension_problems(catalog: Catalog) -> list:
 
 
 def _literal_str(expr: Optional[str], fallback: str) -> str:
-    if not expr:
-        return fallback
-    try:
-        val = ast.literal_eval(expr)
-        return val if isinstance(val, str) else fallback
-    except (ValueError, SyntaxError):
-        return fallback
+    ok, val = literal_value(expr) if expr else (False, None)
+    return val if ok and isinstance(val, str) else fallback

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 
 from ...pyast import dotted
 from ..plugins import plugin_descs
-from ..pysource import module_file, try_parse_file
+from ..pysource import module_file, module_name, try_parse_file
 from .module import ClickModule, param_from_call
 
 
@@ -45,10 +45,7 @@ class CommandTree:
                                 continue
                     except OSError:
                         continue
-                    rel = os.path.relpath(path, os.path.dirname(base))[:-3].split(os.sep)
-                    if rel[-1] == "__init__":
-                        rel = rel[:-1]
-                    self.module(".".join(rel), path)
+                    self.module(module_name(os.path.relpath(path, os.path.dirname(base))), path)
         for mod in list(self.modules.values()):
             if mod is None:
                 continue

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 from ...pyast import literal_json
 from ..plugins import desc_var, module_plugin_descs, plugin_categories, unique_names
-from ..pysource import try_parse_file
+from ..pysource import module_name, try_parse_file
 from .discover import EXT_PKG, discover_packages
 from .interpret import Assignments, is_key_name
 
@@ -178,13 +178,6 @@ def _point_modules(pkg: dict, config_re, points: List[str]):
     return found, orgs, errors
 
 
-def _module_name(rel: str) -> str:
-    parts = rel[:-3].split("/")
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
 def extension_configs(
     pkg_dir: Optional[str] = None, env=None, search_path: Optional[List[str]] = None
 ) -> List[dict]:
@@ -220,11 +213,11 @@ def extension_configs(
             for r, rel in found.get(("config", org), []):
                 path = os.path.join(os.path.dirname(r), rel)
                 entry["config_paths"].append(path)
-                entry["configs"].append(parse_config_module(path, _module_name(rel), roots))
+                entry["configs"].append(parse_config_module(path, module_name(rel), roots))
             for r, rel in found.get(("plugins", org), []):
                 path = os.path.join(os.path.dirname(r), rel)
                 entry["plugin_paths"].append(path)
-                parsed = parse_plugins_module(path, _module_name(rel), categories, roots)
+                parsed = parse_plugins_module(path, module_name(rel), categories, roots)
                 entry["plugin_modules"].append(parsed)
             out.append(entry)
     return out
