@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 
 from ...pyast import dotted
 from ..plugins import plugin_descs
-from ..pysource import module_file, module_name, try_parse_file
+from ..pysource import dict_keys_assigned, module_file, module_name, try_parse_file
 from .module import ClickModule, param_from_call
 
 
@@ -134,16 +134,9 @@ class CommandTree:
             return []
         node = mod.classes[cls]
         for stmt in node.body:
-            if (
-                isinstance(stmt, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "options" for t in stmt.targets)
-                and isinstance(stmt.value, ast.Dict)
-            ):
-                return [
-                    (k.value, stmt.lineno)
-                    for k in stmt.value.keys
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
-                ]
+            keys = dict_keys_assigned(stmt, "options")
+            if keys is not None:
+                return [(k, stmt.lineno) for k in keys]
         for base in node.bases:
             name = dotted(base)
             if name:

@@ -61,13 +61,19 @@ def _extension_rules(pkg_dir: Optional[str]):
     return re.compile(pattern), points
 
 
-
-def parse_config_module(path: str, module: str, roots: dict) -> dict:
-    """What one extension config module contributes to `metaflow_config`."""
+def _read_module(path: str, module: str):
+    """({"module", "path"}, (source, tree)); an "error" and None when it cannot be parsed."""
     out = {"module": module, "path": path}
     parsed = try_parse_file(path)
     if parsed is None:
         out["error"] = "cannot read or parse %s" % path
+    return out, parsed
+
+
+def parse_config_module(path: str, module: str, roots: dict) -> dict:
+    """What one extension config module contributes to `metaflow_config`."""
+    out, parsed = _read_module(path, module)
+    if parsed is None:
         return out
     source, tree = parsed
     a = Assignments(source, module, path, roots).run(tree.body)
@@ -102,10 +108,8 @@ def _str_list(value) -> List[str]:
 
 def parse_plugins_module(path: str, module: str, categories: List[str], roots: dict) -> dict:
     """Plugins one extension plugins module adds, and its ENABLED_*/TOGGLE_* settings."""
-    out = {"module": module, "path": path}
-    parsed = try_parse_file(path)
+    out, parsed = _read_module(path, module)
     if parsed is None:
-        out["error"] = "cannot read or parse %s" % path
         return out
     source, tree = parsed
     descs = module_plugin_descs(path, module, categories, roots)
