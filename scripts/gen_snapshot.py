@@ -12,14 +12,15 @@ import json
 import os
 import sys
 
+from mfdoctor.catalog.build import build_catalog_data
+from mfdoctor.catalog.locate import find_metaflow, metaflow_version
+
 PINNED = "2.19.39"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "mfdoctor", "catalog", "snapshot.json")
 
 
 def snapshot_text() -> str:
-    from mfdoctor.catalog.build import build_catalog_data, find_metaflow, metaflow_version
-
     pkg_dir = find_metaflow()
     if pkg_dir is None or metaflow_version(pkg_dir) != PINNED:
         raise SystemExit(

@@ -12,9 +12,10 @@ import os
 import zlib
 from typing import Optional
 
-from .build import (FORMAT, build_catalog_data, content_hashes, find_metaflow, fingerprint_files,
-                    metaflow_version)
-from .model import PREFIX, Catalog, KeySpec, full_name
+from .build import FORMAT, build_catalog_data, content_hashes, fingerprint_files
+from .locate import find_metaflow, metaflow_version
+from ..vocabulary import PREFIX  # re-exported: importers say `from mfdoctor.catalog import PREFIX`
+from .model import Catalog, KeySpec, full_name
 
 __all__ = ["Catalog", "KeySpec", "PREFIX", "full_name", "load_catalog", "cache_dir"]
 

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import re
-from typing import Optional
 
+from ..vocabulary import PREFIX
+from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
 FORMAT = 8
-
-_VERSION_RE = re.compile(r"""metaflow_version\s*=\s*["']([^"']+)["']""")
-
-
-def find_metaflow() -> Optional[str]:
-    """The installed `metaflow` package directory, located by importlib's finder only."""
-    try:
-        spec = importlib.util.find_spec("metaflow")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
-        return None
-    pkg_dir = os.path.dirname(spec.origin)
-    if not os.path.isfile(os.path.join(pkg_dir, "metaflow_config.py")):
-        return None
-    return pkg_dir
-
-
-def metaflow_version(pkg_dir: str) -> str:
-    try:
-        with open(os.path.join(pkg_dir, "version.py"), encoding="utf-8") as f:
-            m = _VERSION_RE.search(f.read())
-        return m.group(1) if m else "unknown"
-    except OSError:
-        return "unknown"
-
 
 _CORE_FILES = (
     "version.py",
@@ -53,6 +26,8 @@ def fingerprint_files(pkg_dir: str, extensions: bool = True) -> list:
     """The files whose change must invalidate the cached catalog."""
     files = [os.path.join(pkg_dir, rel) for rel in _CORE_FILES]
     if extensions:
+        # Imported here: with the bundled snapshot (no Metaflow installed) `show` never
+        # loads the extension readers, which saves start-up time.
         from .extensions import extension_source_files
 
         # Extensions found as Metaflow finds them (sys.path and installed distributions,
@@ -63,7 +38,7 @@ def fingerprint_files(pkg_dir: str, extensions: bool = True) -> list:
 
 def content_hashes(pkg_dir: str) -> dict:
     """SHA-256 of each core file, to recognise the exact release the snapshot came from."""
-    import hashlib
+    import hashlib  # only on a cold cache: spares every warm `show` the import
 
     out = {}
     for rel in _CORE_FILES:
@@ -82,12 +57,14 @@ def _read(path: str) -> str:
 
 def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
     """Everything mfdoctor needs to know about one Metaflow installation, as JSON data."""
-    from . import sources  # only needed when the cache is cold
+    # Imported here to save start-up time: the source readers are only needed when the
+    # cache is cold.
+    from . import sources
 
     config_src = _read(os.path.join(pkg_dir, "metaflow_config.py"))
     facts = sources.collect_all(pkg_dir)
     env = facts["env"]
-    cli = {k: v for k, v in facts["cli_envvars"].items() if k.startswith("METAFLOW_")}
+    cli = {k: v for k, v in facts["cli_envvars"].items() if k.startswith(PREFIX)}
     return {
         "format": FORMAT,
         "source": source,

@@ -26,10 +26,11 @@ import re
 from typing import Dict, List, Optional
 
 from ..pyast import dotted, names_environment_mapping
+from ..vocabulary import PREFIX
 from .pysource import rel_location, try_parse_file
 
 NAME_RE = re.compile(r"^METAFLOW_[A-Z0-9_]*[A-Z0-9]$")
-_NEEDLE = b"METAFLOW_"
+_NEEDLE = PREFIX.encode()
 _EXPORT_RE = re.compile(r"\bexport\s+(METAFLOW_[A-Z0-9_]*[A-Z0-9])=")
 _SKIP_DIRS = {"__pycache__", "_vendor"}
 

@@ -15,6 +15,8 @@ import os
 from functools import lru_cache
 from typing import Any, Mapping
 
+from ..pyast import dotted
+
 
 class Unknown(Exception):
     """The expression uses something this interpreter does not model."""
@@ -52,12 +54,14 @@ def _parse(expr: str) -> ast.AST:
     return ast.parse("(\n%s\n)" % expr, mode="eval").body
 
 
-def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return _dotted(node.value) + "." + node.attr
-    raise Unknown(ast.dump(node))
+def _call_name(func: ast.AST) -> str:
+    """"os.path.join" for a called Name/Attribute chain; anything else is not modelled."""
+    name = dotted(func)
+    if name is None:
+        while isinstance(func, ast.Attribute):
+            func = func.value
+        raise Unknown(ast.dump(func))  # the part that is not a name, e.g. `f()` in `f().x`
+    return name
 
 
 class Evaluator:
@@ -140,7 +144,7 @@ class Evaluator:
         if isinstance(node, ast.Subscript):
             return self.eval(node.value)[self.eval(node.slice)]
         if isinstance(node, ast.Call) and not node.keywords:
-            return self._call(_dotted(node.func), [self.eval(a) for a in node.args])
+            return self._call(_call_name(node.func), [self.eval(a) for a in node.args])
         raise Unknown(type(node).__name__)
 
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..redact import is_secret_name
+from ..vocabulary import PREFIX
 from .evaluate import referenced_names
-
-PREFIX = "METAFLOW_"
 
 
 def full_name(name: str) -> str:
@@ -43,7 +42,12 @@ class KeySpec:
         return self.name[len(PREFIX):]
 
 
-def _literal(expr: Optional[str]):
+def literal_value(expr: Optional[str]):
+    """(True, value) when the expression text `expr` is a Python literal; (True, None)
+    when there is no expression (no default).
+
+    Python's own value, not `pyast.literal_json`'s: a key's type is the type of the
+    default Metaflow holds (a tuple default is not a list, bytes are not derived)."""
     if expr is None:
         return True, None
     try:
@@ -79,7 +83,7 @@ class Catalog:
     # -- key specs ---------------------------------------------------------
     def _spec(self, op: dict, origin: str, condition: Optional[str] = None) -> KeySpec:
         expr = op.get("default")
-        literal, value = _literal(expr)
+        literal, value = literal_value(expr)
         name = PREFIX + op["key"]
         return KeySpec(
             name=name,

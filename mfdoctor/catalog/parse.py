@@ -29,6 +29,8 @@ import ast
 import re
 from typing import Optional
 
+from ..pyast import literal_json
+
 _SECTION_RULE = re.compile(r"^\s*#{2,}\s*$")
 
 
@@ -98,11 +100,16 @@ def _choices(source: str, node: Optional[ast.AST]):
         and node.func.id == "get_validate_choice_fn"
         and node.args
     ):
-        try:
-            return list(ast.literal_eval(node.args[0])), None
-        except ValueError:
-            return None, _src(source, node)
+        choices = _list_literal(node.args[0])
+        if choices is not None:
+            return choices, None
     return None, _src(source, node)
+
+
+def _list_literal(node: ast.AST) -> Optional[list]:
+    """A literal list or tuple (of JSON values), else None."""
+    ok, value = literal_json(node)
+    return value if ok and isinstance(value, list) else None
 
 
 class _Parser:
@@ -229,8 +236,5 @@ def literal_list(source: str, name: str) -> list:
             and isinstance(node.targets[0], ast.Name)
             and node.targets[0].id == name
         ):
-            try:
-                return list(ast.literal_eval(node.value))
-            except ValueError:
-                return []
+            return _list_literal(node.value) or []
     return []

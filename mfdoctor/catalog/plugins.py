@@ -15,7 +15,7 @@ import ast
 import os
 from typing import Dict, List, Optional
 
-from .pysource import module_file, parse_file, resolve_relative, try_parse_file
+from .pysource import dict_keys_assigned, module_file, parse_file, resolve_relative, try_parse_file
 
 # Where Metaflow keeps the category table and the core plugin lists.
 CATEGORIES_FILE = os.path.join("extension_support", "plugins.py")
@@ -30,14 +30,9 @@ def plugin_categories(pkg_dir: str) -> List[str]:
     """The keys of `_plugin_categories`, in source order ("step_decorator", ..., "cli", ...)."""
     _, tree = parse_file(os.path.join(pkg_dir, CATEGORIES_FILE))
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "_plugin_categories" for t in node.targets)
-            and isinstance(node.value, ast.Dict)
-        ):
-            return [
-                k.value for k in node.value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
-            ]
+        keys = dict_keys_assigned(node, "_plugin_categories")
+        if keys is not None:
+            return keys
     return []
 
 

@@ -67,6 +67,26 @@ def module_file(module: str, roots: dict) -> Optional[str]:
     return None
 
 
+def dict_keys_assigned(stmt: ast.stmt, name: str) -> Optional[list]:
+    """The string keys, in source order, when `stmt` is `name = {...}`; else None."""
+    if not (
+        isinstance(stmt, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+        and isinstance(stmt.value, ast.Dict)
+    ):
+        return None
+    return [k.value for k in stmt.value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+
+
+def module_name(rel: str) -> str:
+    """The dotted module of a .py file given relative to its top package's parent
+    ("metaflow/plugins/__init__.py" -> "metaflow.plugins"); `/` or os.sep separated."""
+    parts = rel[:-3].replace(os.sep, "/").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
 def resolve_relative(module: str, is_package: bool, level: int, target: Optional[str]) -> str:
     """The absolute module named by `from <level dots><target> import ...` inside `module`."""
     if level == 0:

@@ -22,6 +22,7 @@ from . import cli_envvars as _cli
 from . import env_names as _env
 from . import extensions as _ext
 from . import plugins as _plugins
+from .locate import find_metaflow
 
 plugin_categories = _plugins.plugin_categories
 plugin_names = _plugins.plugin_names
@@ -42,8 +43,6 @@ def extension_configs(
     `pkg_dir` defaults to the installed Metaflow (needed for the plugin categories).
     """
     if pkg_dir is None:
-        from .build import find_metaflow  # importlib's finder only; nothing is imported
-
         pkg_dir = find_metaflow()
     return _ext.extension_configs(pkg_dir, env=env, search_path=search_path)
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from ..findings import ERROR, WARNING, Finding, Location
+from ..vocabulary import Source
 
 DEFAULT_HOME = "~/.metaflowconfig"
 
 
 @dataclass
 class ConfigFile:
-    kind: str  # "profile" | "local"
+    kind: Source  # Source.PROFILE | Source.LOCAL
     path: str
     exists: bool
     data: Optional[dict] = None  # None when missing or unreadable
@@ -41,7 +42,7 @@ class ConfigFile:
 
     def to_dict(self) -> dict:
         out = {"path": self.path, "exists": self.exists}
-        if self.kind == "profile":
+        if self.kind == Source.PROFILE:
             out["profile"] = self.profile
         return out
 
@@ -76,7 +77,7 @@ def _hidden_by_permissions(path: str) -> Optional[str]:
     return None
 
 
-def read_config_file(kind: str, path: str, profile: Optional[str] = None) -> ConfigFile:
+def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> ConfigFile:
     """Read one JSON config file the way Metaflow does (`json.load`, UTF-8)."""
     cf = ConfigFile(kind=kind, path=path, exists=os.path.exists(path), profile=profile)
     if not cf.exists:
@@ -90,7 +91,7 @@ def read_config_file(kind: str, path: str, profile: Optional[str] = None) -> Con
                 location=Location(path),
             ))
         return cf
-    what = "profile file" if kind == "profile" else "project config file"
+    what = "profile file" if kind == Source.PROFILE else "project config file"
 
     def bad(msg, line=None, col=None, fix=None):
         cf.problems.append(
@@ -161,9 +162,9 @@ def profile_file(env: Mapping[str, str]) -> ConfigFile:
     if profile:
         path = os.path.join(home, "config_%s.json" % profile)
     path = os.path.expanduser(path)
-    cf = read_config_file("profile", path, profile or None)
+    cf = read_config_file(Source.PROFILE, path, profile or None)
     if not cf.exists and profile:
-        from ..suggest import suggest  # lazy: only on this error path
+        from ..suggest import suggest  # saves start-up time: only this error path needs it
 
         found = existing_profiles(home)
         named = [p for p in found if p]
@@ -228,7 +229,7 @@ def config_files(env: Mapping[str, str], cwd: str, local_dir_name: str = ".metaf
     local_dir, notes = find_local_dir(cwd, local_dir_name)
     local = None
     if local_dir is not None:
-        local = read_config_file("local", os.path.join(local_dir, local_file_name))
+        local = read_config_file(Source.LOCAL, os.path.join(local_dir, local_file_name))
     problems = list(notes) + prof.problems + (local.problems if local else [])
     return ConfigFiles(
         home=os.path.expanduser(env.get("METAFLOW_HOME", DEFAULT_HOME)),

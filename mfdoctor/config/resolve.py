@@ -15,19 +15,18 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ..catalog import PREFIX, Catalog, KeySpec, full_name, load_catalog
+from ..catalog import Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
+from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
+from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .files import ConfigFiles, config_files
-
-ENV, LOCAL, PROFILE, EXTENSION, DEFAULT, DERIVED = (
-    "env", "local", "profile", "extension", "default", "derived")
 
 
 @dataclass
 class LayerValue:
-    source: str
+    source: Source
     origin: str
     value: Any
     location: Optional[Location] = None
@@ -41,7 +40,7 @@ class ResolvedKey:
     spec: KeySpec
     value: Any  # what Metaflow sees (coerced); the raw value when `error` is set
     raw: Any  # the winning layer's value before coercion (or the default)
-    source: str
+    source: Source
     origin: str
     default: Any
     layers: list = field(default_factory=list)  # every set layer, winner first
@@ -102,8 +101,8 @@ def set_layers(env: Mapping[str, str], files: ConfigFiles, name: str) -> list:
     """The layers that set `name`, highest precedence first (env, local file, profile file)."""
     out = []
     if name in env:
-        out.append(LayerValue(ENV, name, env[name]))
-    for cf, src in ((files.local, LOCAL), (files.profile, PROFILE)):
+        out.append(LayerValue(Source.ENV, name, env[name]))
+    for cf, src in ((files.local, Source.LOCAL), (files.profile, Source.PROFILE)):
         if cf is not None and cf.data is not None and name in cf.data:
             out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
     return out
@@ -150,16 +149,16 @@ class _Replayer:
             # and the default must still show as written.
             raw = copy.deepcopy(default) if isinstance(default, (dict, list)) else default
             derived = default_expr is not None and not spec.literal and refs
-            source = DERIVED if derived else DEFAULT
+            source = Source.DERIVED if derived else Source.DEFAULT
             origin = refs[0] if derived else "default"
         if default_known:
             value, error = coerce(name, raw, default, choices)
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
-        if source == DEFAULT:
+        if source == Source.DEFAULT:
             rk.is_default = True
-        elif source == DERIVED:
+        elif source == Source.DERIVED:
             rk.is_default = all(self.keys[r].is_default for r in refs if r in self.keys)
         else:
             rk.is_default = False
@@ -179,9 +178,9 @@ class _Replayer:
         if rk is None:
             return
         value = self.ns.get(target)
-        rk.layers.insert(0, LayerValue(DERIVED, origin_key or how, value))
+        rk.layers.insert(0, LayerValue(Source.DERIVED, origin_key or how, value))
         rk.value, rk.raw, rk.error = value, value, None
-        rk.source, rk.origin = DERIVED, origin_key or how
+        rk.source, rk.origin = Source.DERIVED, origin_key or how
         src = self.keys.get(origin_key) if origin_key else None
         rk.is_default = bool(src and src.is_default)
         rk.notes.append(how)
@@ -194,8 +193,8 @@ class _Replayer:
         src_keys = self.refs(expr)
         rk.notes.append("%s (`%s`)" % (how, expr))
         rk.value = self.ns.get(target)
-        if rk.source in (DEFAULT, DERIVED) and src_keys:
-            rk.source, rk.origin = DERIVED, src_keys[0]
+        if rk.source in (Source.DEFAULT, Source.DERIVED) and src_keys:
+            rk.source, rk.origin = Source.DERIVED, src_keys[0]
             rk.is_default = all(self.keys[k].is_default for k in src_keys if k in self.keys)
 
     def refs(self, expr: str) -> list:
@@ -270,12 +269,12 @@ class _Replayer:
             if key in overrides:
                 # An extension's plugins module sets ENABLED_<CAT>: it beats any config.
                 path, value = overrides[key]
-                rk.layers.insert(0, LayerValue(EXTENSION, path, value))
-                rk.value, rk.raw, rk.source, rk.origin = value, value, EXTENSION, path
+                rk.layers.insert(0, LayerValue(Source.EXTENSION, path, value))
+                rk.value, rk.raw, rk.source, rk.origin = value, value, Source.EXTENSION, path
                 rk.is_default = False
             if rk.value is None:
                 rk.value = rk.default = names + toggles.get(cat, [])
-                rk.source, rk.origin = DEFAULT, "every installed %s plugin" % cat.replace("_", " ")
+                rk.source, rk.origin = Source.DEFAULT, "every installed %s plugin" % cat.replace("_", " ")
             rk.error = rk.error or _plugin_list_error(cat, rk.value, names)
 
     def extension_plugin_settings(self):
@@ -290,7 +289,7 @@ class _Replayer:
         return overrides, toggles
 
     def extensions(self) -> None:
-        """Extension config modules, in Metaflow's load order (see catalog/extensions.py)."""
+        """Extension config modules, in Metaflow's load order (see catalog/extensions/)."""
         for ext in self.catalog.extensions:
             for cfg in ext.get("configs", []):
                 path = cfg.get("path") or ext.get("name", "extension")
@@ -317,8 +316,8 @@ class _Replayer:
         rk = self.key_of(target) or self.keys.get(full_name(target))
         if rk is None:
             return  # a helper name in the extension module, not a config key
-        rk.layers.insert(0, LayerValue(EXTENSION, path, value))
-        rk.value, rk.raw, rk.source, rk.origin, rk.error = value, value, EXTENSION, path, None
+        rk.layers.insert(0, LayerValue(Source.EXTENSION, path, value))
+        rk.value, rk.raw, rk.source, rk.origin, rk.error = value, value, Source.EXTENSION, path, None
         rk.is_default = False
         if note:
             rk.notes.append(note)
@@ -386,12 +385,5 @@ def _extension_problems(catalog: Catalog) -> list:
 
 
 def _literal_str(expr: Optional[str], fallback: str) -> str:
-    if not expr:
-        return fallback
-    try:
-        import ast
-
-        val = ast.literal_eval(expr)
-        return val if isinstance(val, str) else fallback
-    except (ValueError, SyntaxError):
-        return fallback
+    ok, val = literal_value(expr) if expr else (False, None)
+    return val if ok and isinstance(val, str) else fallback

@@ -6,13 +6,14 @@ import fnmatch
 from typing import Iterable
 
 from ..catalog import full_name
+from ..vocabulary import PREFIX
 
 
 def normalize_pattern(pattern: str) -> str:
     pattern = pattern.strip().upper()
-    if pattern.startswith("METAFLOW_") or pattern.startswith("*") or pattern.startswith("?"):
+    if pattern.startswith(PREFIX) or pattern.startswith("*") or pattern.startswith("?"):
         return pattern
-    return "METAFLOW_" + pattern
+    return PREFIX + pattern
 
 
 def select_keys(res, patterns: Iterable[str] = (), show_all: bool = False) -> list:
