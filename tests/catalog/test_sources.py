@@ -1,8 +1,7 @@
-"""catalog/sources.py: collect_all, in one pass, imports nothing and is fast."""
+"""catalog/sources.py: collect_all, in one pass, imports nothing.
 
-import time
-
-from mfdoctor.catalog import pysource, sources
+Its speed is measured by bench/bench_show.py (cold cache), not asserted here: a timed
+assertion on a shared CI runner measures the runner."""
 
 from catalog_support import PKG_DIR, REPO, run_json
 
@@ -22,19 +21,8 @@ print(json.dumps({"elapsed": elapsed, "leaked": leaked, "size": len(text),
 """
 
 
-def test_collect_all_imports_nothing_and_is_fast(tmp_path, acme):
+def test_collect_all_imports_nothing(tmp_path, acme):
     result = run_json(NO_IMPORT % PKG_DIR, tmp_path, pythonpath=[REPO, acme])
-    print("\ncold collect_all: %.3f s, %d bytes of JSON" % (result["elapsed"], result["size"]))
     assert result["leaked"] == []
     assert result["exts"] == 1 and result["datastores"][-1] == "acme"
     assert result["acme_cli"]
-    assert result["elapsed"] < 3.0  # ~0.5 s here; generous for slow CI runners
-
-
-def test_cold_run_timing_in_process():
-    pysource.clear_cache()
-    t = time.perf_counter()
-    sources.collect_all(PKG_DIR, env={})
-    elapsed = time.perf_counter() - t
-    print("\ncold collect_all in-process: %.3f s" % elapsed)
-    assert elapsed < 3.0
