@@ -15,7 +15,7 @@ from typing import Optional
 from rich.console import Console
 from rich.text import Text
 
-from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report, _RANK
+from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
 from ..checks.registry import describe
 
 _AREA_TITLES = {
@@ -98,7 +98,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
     for area in order:
         findings = groups[area]
         # Failures first, then information, then what passed.
-        findings.sort(key=lambda f: (_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
         console.print()
         console.print(Text(_AREA_TITLES.get(area, area.capitalize()), style=st("bold underline")))
         for f in findings:

@@ -342,16 +342,16 @@ def _data_plane_wins(findings: list) -> None:
     role assignments means access comes from something this check cannot see, not a failure."""
     container_ok = any(f.check == "azure.container" and f.severity == "ok" and "delete" in
                        (f.detail.get("steps") or {}) for f in findings)
-    for f in findings:
+    for i, f in enumerate(findings):
         if container_ok and f.check == "azure.rbac" and f.severity == ERROR and f.detail.get("granted") is False:
-            f.severity = "warning"
-            f.message += (" Yet the container probe read, wrote and deleted: access comes from something "
-                          "this check does not see (an ABAC condition, a classic administrator, or an emulator).")
+            findings[i] = dataclasses.replace(f, severity="warning", message=f.message + (
+                " Yet the container probe read, wrote and deleted: access comes from something "
+                "this check does not see (an ABAC condition, a classic administrator, or an emulator)."))
 
 
 def _propagation_note(findings: list) -> None:
     """A data-plane 403 while the role assignment exists: most likely still propagating."""
-    mismatch = [f for f in findings if f.check == "azure.container" and
+    mismatch = [i for i, f in enumerate(findings) if f.check == "azure.container" and
                 f.detail.get("error_code") == "AuthorizationPermissionMismatch"]
     granted = [f for f in findings if f.check == "azure.rbac" and f.detail.get("granted") is True]
     if mismatch and granted:
@@ -359,4 +359,5 @@ def _propagation_note(findings: list) -> None:
         note = (" The role assignments say access is granted%s, so the assignment is most likely still "
                 "propagating (up to 30 minutes), or a deny assignment or condition applies."
                 % (" (newest created %s)" % max(created) if created else ""))
-        mismatch[0].message += note
+        i = mismatch[0]
+        findings[i] = dataclasses.replace(findings[i], message=findings[i].message + note)
