@@ -158,7 +158,7 @@ def private_uses(modules: Dict[str, Module]) -> List[str]:
     for mod in modules.values():
         for imp in imports_of(mod, modules):
             if imp.internal:
-                out.extend("%s:%d: from %s import %s" % (mod.name, imp.line, imp.target, n)
+                out.extend((mod.name, imp.line, "from %s import %s" % (imp.target, n))
                            for n in imp.names if _private(n))
         bound = _module_bindings(mod, modules)
         for node in ast.walk(mod.tree):
@@ -169,31 +169,35 @@ def private_uses(modules: Dict[str, Module]) -> List[str]:
                 head, _, rest = value.partition(".")
                 target = bound[head] + ("." + rest if rest else "")
                 if target in modules:
-                    out.append("%s:%d: %s.%s" % (mod.name, node.lineno, target, node.attr))
-    return sorted(out)
+                    out.append((mod.name, node.lineno, "%s.%s" % (target, node.attr)))
+    return ["%s:%d: %s" % where for where in sorted(out)]
 
 
 def in_room(name: str, room: str) -> bool:
     return name == room or name.startswith(room + ".")
 
 
+def _where(i: Import) -> tuple:
+    return (i.source, i.line, i.target)
+
+
 def forbidden_imports(imports: List[Import], room: str, forbidden) -> List[str]:
     """Imports by modules of `room` of anything in the `forbidden` rooms."""
-    return sorted("%s:%d imports %s" % (i.source, i.line, i.target) for i in imports
-                  if in_room(i.source, room) and any(in_room(i.target, f) for f in forbidden))
+    return ["%s:%d imports %s" % (i.source, i.line, i.target) for i in sorted(imports, key=_where)
+            if in_room(i.source, room) and any(in_room(i.target, f) for f in forbidden)]
 
 
 def imports_beyond(imports: List[Import], room: str, allowed, allowed_external) -> List[str]:
     """Imports by modules of `room` of anything but its own room, the `allowed` modules
     (exact names) and the `allowed_external` top-level packages."""
     out = []
-    for i in imports:
+    for i in sorted(imports, key=_where):
         if not in_room(i.source, room) or in_room(i.target, room):
             continue
         ok = i.target in allowed if i.internal else i.target.split(".")[0] in allowed_external
         if not ok:
             out.append("%s:%d imports %s" % (i.source, i.line, i.target))
-    return sorted(out)
+    return out
 
 
 def import_cycles(modules: Dict[str, Module]) -> List[List[str]]:
