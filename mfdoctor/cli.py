@@ -1,4 +1,8 @@
-"""The Typer app: parse options, call the library, render, set the exit code. No logic here."""
+"""The Typer app: parse options, call the library, render, set the exit code. No logic here.
+
+Each command imports the library code it needs inside its function, to save start-up
+time: `--help`, shell completion and every command load only what they use.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .render import FORMATS, RenderOptions, write
+from .vocabulary import PREFIX
 
 app = typer.Typer(
     name="mfdoctor",
@@ -32,22 +38,14 @@ class _State:
 state = _State()
 
 
-class ShowFormat(str, Enum):
-    table = "table"
-    json = "json"
-    env = "env"
+def _formats(enum_name: str, command: str):
+    """The --format choices: the renderer table's names (a new format is one table entry)."""
+    return Enum(enum_name, [(name, name) for name in FORMATS[command]], type=str)
 
 
-class ReportFormat(str, Enum):
-    human = "human"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-
-
-class ExplainFormat(str, Enum):
-    text = "text"
-    json = "json"
+ShowFormat = _formats("ShowFormat", "show")
+ExplainFormat = _formats("ExplainFormat", "explain")
+ReportFormat = _formats("ReportFormat", "report")
 
 
 class CheckGroup(str, Enum):
@@ -56,17 +54,17 @@ class CheckGroup(str, Enum):
     azure = "azure"
 
 
-def _console(stderr: bool = False):
-    from .render.report_human import make_console
+def _write(command: str, fmt: Enum, data, **options) -> None:
+    """Render to stdout through the renderer table (see mfdoctor/render/__init__.py)."""
+    write(command, fmt.value, data, None,
+          RenderOptions(no_color=state.no_color, verbose=state.verbose, **options))
 
-    return make_console(no_color=state.no_color, stderr=stderr)
 
+def _error(message: str) -> None:
+    """A message on stderr (Rich, imported here: only when there is something to say)."""
+    from .render.console import make_console
 
-def _colour_terminal() -> bool:
-    """Whether output goes to a terminal that wants colour (else: plain text, no Rich)."""
-    if state.no_color or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+    make_console(no_color=state.no_color, stderr=True).print(message)
 
 
 def _version(value: bool):
@@ -101,7 +99,7 @@ def _complete_keys(incomplete: str):
     lower = incomplete != inc
     out = []
     for name in load_catalog().keys:
-        cand = name if name.startswith(inc) else name[len("METAFLOW_"):]
+        cand = name if name.startswith(inc) else name[len(PREFIX):]
         if cand.startswith(inc):
             out.append(cand.lower() if lower else cand)
     return out
@@ -131,27 +129,14 @@ def show(
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
+    from .view import Shown
 
     res = _resolve(profile)
-    keys = select_keys(res, patterns or [], all_keys)
-    if fmt is ShowFormat.json:
-        from .render import show_json
-
-        typer.echo(show_json.render(res, keys))
-    elif fmt is ShowFormat.env:
-        from .render import show_env
-
-        typer.echo(show_env.render(res, keys))
-    else:
-        from .render import show_table
-
-        show_table.render(res, keys, _console() if _colour_terminal() else None,
-                          show_all=all_keys or bool(patterns))
+    _write("show", fmt, Shown(res, select_keys(res, patterns or [], all_keys)),
+           show_all=all_keys or bool(patterns))
     missing = unmatched_patterns(res, patterns or [])
     if missing:
-        _console(stderr=True).print(
-            "No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing)
-        )
+        _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
 @app.command()
@@ -164,42 +149,19 @@ def explain(
     from .config.explain import explain_key
 
     info = explain_key(_resolve(profile), key)
-    if fmt is ExplainFormat.json:
-        import json
-
-        typer.echo(json.dumps(info, indent=2, default=str))
-    else:
-        from .render import explain_text
-
-        explain_text.render(info, _console())
+    _write("explain", fmt, info)
     if not info["found"]:
         raise typer.Exit(1)
 
 
-def _emit_report(report, fmt: "ReportFormat", strict: bool, title: str) -> None:
+def _emit_report(report, fmt: Enum, strict: bool, title: str) -> None:
     """Render a Report in the chosen format and exit with the contract's code."""
-    code = report.exit_code(strict)
-    if fmt is ReportFormat.json:
-        from .render import report_json
-
-        typer.echo(report_json.render(report, strict=strict))
-    elif fmt is ReportFormat.sarif:
-        from .render import report_sarif
-
-        typer.echo(report_sarif.render(report, strict=strict))
-    elif fmt is ReportFormat.github:
-        from .render import report_github
-
-        typer.echo(report_github.render(report, strict=strict))
-    else:
-        from .render import report_human
-
-        report_human.render(report, _console(), verbose=state.verbose, strict=strict, title=title)
-    raise typer.Exit(code)
+    _write("report", fmt, report, strict=strict, title=title)
+    raise typer.Exit(report.exit_code(strict))
 
 
 def _usage_error(message: str) -> None:
-    _console(stderr=True).print("mfdoctor: %s" % message)
+    _error("mfdoctor: %s" % message)
     raise typer.Exit(2)
 
 

@@ -19,8 +19,8 @@ OK = "ok"
 SKIPPED = "skipped"
 
 SEVERITIES = (ERROR, WARNING, INFO, OK, SKIPPED)
-# Rank used for sorting and for "worst of" decisions.
-_RANK = {ERROR: 0, WARNING: 1, SKIPPED: 2, INFO: 3, OK: 4}
+# Rank used for sorting (worst first) and for "worst of" decisions.
+SEVERITY_RANK = {ERROR: 0, WARNING: 1, SKIPPED: 2, INFO: 3, OK: 4}
 
 REPORT_SCHEMA = "mfdoctor/report/v1"
 
@@ -43,8 +43,12 @@ class Location:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
+    """One verdict of one check. Immutable, so every finding a renderer sees went through
+    the validation and redaction below: to change one, build a new one with
+    `dataclasses.replace(finding, severity=..., message=...)`, which runs them again."""
+
     check: str
     severity: str
     message: str
@@ -52,19 +56,21 @@ class Finding:
     fix: Optional[str] = None
     suggestion: Optional[str] = None
     location: Optional[Location] = None
-    # Extra, check-specific facts (kept JSON-serialisable; never a secret).
+    # Extra, check-specific facts (kept JSON-serialisable; never a secret). Filled in
+    # when the finding is created: a dict cannot be frozen, but nothing should change it.
     detail: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
             raise ValueError("unknown severity %r" % self.severity)
         # Last line of defence for every check and every format: no SAS signature or
-        # URL password survives into a finding's text.
-        self.message = redact_text(self.message)
+        # URL password survives into a finding's text. (A frozen dataclass refuses
+        # plain assignment, even here: hence object.__setattr__.)
+        object.__setattr__(self, "message", redact_text(self.message))
         if self.fix:
-            self.fix = redact_text(self.fix)
+            object.__setattr__(self, "fix", redact_text(self.fix))
         if isinstance(self.suggestion, str):
-            self.suggestion = redact_text(self.suggestion)
+            object.__setattr__(self, "suggestion", redact_text(self.suggestion))
 
     def to_dict(self) -> dict:
         out = {
@@ -112,7 +118,7 @@ class Report:
             key=lambda f: (
                 f.location.path if f.location else "",
                 f.location.line or 0 if f.location else 0,
-                _RANK[f.severity],
+                SEVERITY_RANK[f.severity],
                 f.check,
             ),
         )

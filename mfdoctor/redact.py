@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from .vocabulary import PREFIX
+
 REDACTED = "<redacted>"
 
 # Key names (with or without METAFLOW_) that hold credentials.
@@ -37,7 +39,7 @@ _URL_SECRET_PARAM = re.compile(r"([?&](?:sig|signature|code|token|access_token)=
 
 
 def is_secret_name(name: str) -> bool:
-    full = name if name.upper().startswith("METAFLOW_") else "METAFLOW_" + name
+    full = name if name.upper().startswith(PREFIX) else PREFIX + name
     if full.upper() in _NOT_SECRET:
         return False
     return bool(_SECRET_NAME.search(name))

@@ -9,11 +9,13 @@ import log on stderr is parsed: every module Python imported is listed there, ho
 it was imported (directly, lazily inside a function, or by a dependency). Both a cold
 catalog cache (the catalog is built from Metaflow's source files) and a warm one are
 checked, with an Azure configuration in place so Azure rules run.
+
+Output that is plain text (piped `show`, the JSON, SARIF and GitHub formats) does not
+import Rich either: it is a third of `show`'s start-up (see mfdoctor/render/__init__.py).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import subprocess
@@ -83,13 +85,6 @@ def run_importtime(args: list, env: dict, cwd) -> tuple:
     return proc, mods
 
 
-@functools.lru_cache(maxsize=None)
-def _has_command(name: str) -> bool:
-    proc = subprocess.run([sys.executable, "-m", "mfdoctor", "--help"], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
-    return re.search(r"^\W*%s\b" % name, proc.stdout, re.M) is not None
-
-
 def test_import_log_parser_sees_forbidden_modules(tmp_path):
     """Guard for the parser itself: a run that does import metaflow is caught."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import metaflow.metaflow_config"],
@@ -124,3 +119,18 @@ def test_lint_imports_neither_metaflow_nor_azure(workdir, args):
         proc, mods = run_importtime(args, env, proj)
         assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1: lint found errors
         assert not forbidden(mods), "%s cache: `mfdoctor %s` imported %s" % (cache, " ".join(args), forbidden(mods))
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "--all"],
+    ["show", "--all", "--format", "json"],
+    ["show", "--format", "env"],
+    ["lint", "--format", "json"],
+    ["lint", "--format", "github", "."],
+    ["check", "--offline", "--format", "sarif"],
+], ids=lambda a: " ".join(a))
+def test_plain_text_output_does_not_import_rich(workdir, args):
+    proj, env = workdir
+    proc, mods = run_importtime(args, env, proj)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert not [m for m in mods if m.split(".")[0] == "rich"], "`mfdoctor %s` imported Rich" % " ".join(args)

@@ -1,22 +1,22 @@
-"""Everything about one key, as data (rendered by render/explain_text.py)."""
+"""Everything about one key, as data (rendered by render/explain_text.py and explain_json.py)."""
 
 from __future__ import annotations
 
 import json
 import shlex
-from typing import Optional
 
 from ..catalog import full_name
 from ..redact import redact_value
-from ..render.show_json import key_dict, shown_value
+from ..view import key_dict, shown_value
+from ..vocabulary import Source
 
 _WHY = {
-    "env": "the environment variable wins over every file",
-    "local": "the project file .metaflow/config.json wins over the profile file and the default",
-    "profile": "the profile file wins over the default",
-    "extension": "extension config modules are applied after everything and replace any value",
-    "default": "nothing sets it, so Metaflow uses its default",
-    "derived": "nothing sets it, so its default is computed from another key",
+    Source.ENV: "the environment variable wins over every file",
+    Source.LOCAL: "the project file .metaflow/config.json wins over the profile file and the default",
+    Source.PROFILE: "the profile file wins over the default",
+    Source.EXTENSION: "extension config modules are applied after everything and replace any value",
+    Source.DEFAULT: "nothing sets it, so Metaflow uses its default",
+    Source.DERIVED: "nothing sets it, so its default is computed from another key",
 }
 
 _KIND_TEXT = {
@@ -63,19 +63,20 @@ def explain_key(res, name: str) -> dict:
     example = shown_value(rk, sample)
     file_value = json.dumps(example if not isinstance(example, str) else example)
     layers = []
-    for src, label in (("extension", "extension"), ("env", "environment"), ("local", "local file"),
-                       ("profile", "profile file")):
+    for src, label in ((Source.EXTENSION, "extension"), (Source.ENV, "environment"),
+                       (Source.LOCAL, "local file"), (Source.PROFILE, "profile file")):
         hits = [l for l in rk.layers if l.source == src]
         for l in hits:
             layers.append({"layer": label, "origin": l.origin, "value": shown_value(rk, l.value),
                            "wins": l.source == rk.source and l.origin == rk.origin})
         if not hits:
-            where = {"env": name, "local": res.files.local.path if res.files.local else "(no .metaflow/ directory)",
-                     "profile": res.files.profile.path, "extension": None}[src]
+            where = {Source.ENV: name,
+                     Source.LOCAL: res.files.local.path if res.files.local else "(no .metaflow/ directory)",
+                     Source.PROFILE: res.files.profile.path, Source.EXTENSION: None}[src]
             if where:
                 layers.append({"layer": label, "origin": where, "value": None, "wins": False, "unset": True})
     layers.append({"layer": "default", "origin": spec.default_expr or "None",
-                   "value": shown_value(rk, rk.default), "wins": rk.source in ("default", "derived")})
+                   "value": shown_value(rk, rk.default), "wins": rk.source in (Source.DEFAULT, Source.DERIVED)})
     return {
         "found": True,
         "kind": "config",

@@ -7,6 +7,8 @@ import json
 from rich.console import Console
 from rich.text import Text
 
+from .console import make_console
+
 
 def _v(value) -> str:
     if value is None:
@@ -66,3 +68,7 @@ def render(info: dict, console: Console) -> None:
     p("  or in a config file:        %s" % info["set_file"])
     p(Text("    (project: %s; profile: %s)" % (info["files"]["local"] or "<repo>/.metaflow/config.json",
                                               info["files"]["profile"]), style="dim"))
+
+
+def write(info: dict, out, options) -> None:
+    render(info, make_console(file=out, no_color=options.no_color))

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+import typer
+
 from ..findings import ERROR, INFO, SKIPPED, WARNING, Report
-from .report_human import summary_line
+from .summary import summary_line
 
 _COMMAND = {ERROR: "error", WARNING: "warning", SKIPPED: "warning", INFO: "notice"}
 
@@ -56,3 +58,7 @@ def render(report: Report, strict: bool = False) -> str:
     lines = [ln for ln in (_line(f) for f in report.sorted()) if ln]
     lines.append("mfdoctor " + summary_line(report, strict))
     return "\n".join(lines)
+
+
+def write(report: Report, out, options) -> None:
+    typer.echo(render(report, strict=options.strict), file=out)

@@ -15,8 +15,10 @@ from typing import Optional
 from rich.console import Console
 from rich.text import Text
 
-from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report, _RANK
-from ..checks.registry import describe
+from ..checks.ids import AREA_ORDER
+from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
+from .console import make_console
+from .summary import summary_line
 
 _AREA_TITLES = {
     "config": "Configuration names and values",
@@ -26,7 +28,6 @@ _AREA_TITLES = {
     "secrets": "Secrets",
     "flow": "Flow files",
 }
-_AREA_ORDER = ["config", "lint", "user", "secrets", "flow", "azure"]
 
 # (unicode mark, ascii mark, style)
 _MARKS = {
@@ -39,33 +40,9 @@ _MARKS = {
 _FAILING = (ERROR, WARNING, SKIPPED)
 
 
-def make_console(file=None, no_color: bool = False, stderr: bool = False) -> Console:
-    """The one console mfdoctor prints through: no colour when asked or NO_COLOR is set
-    (Rich already drops colour when `file` is not a terminal), and no markup or emoji
-    parsing: messages carry user text (`[/x]` in a value must print, not crash)."""
-    no_color = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
-                   markup=False, emoji=False)
-
-
 def _can_unicode(console: Console) -> bool:
     enc = (getattr(console.file, "encoding", None) or "utf-8").lower()
     return "utf" in enc
-
-
-def _plural(n: int, word: str) -> str:
-    if word == "info":
-        return "%d info" % n
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
-def summary_line(report: Report, strict: bool = False) -> str:
-    c = report.summary()
-    parts = [_plural(c[ERROR], "error"), _plural(c[WARNING], "warning"), _plural(c[INFO], "info"),
-             "%d ok" % c[OK], "%d skipped" % c[SKIPPED]]
-    code = report.exit_code(strict)
-    verdict = "FAILED" if code else "passed"
-    return "%s: %s (exit %d%s)" % (verdict, ", ".join(parts), code, ", strict" if strict else "")
 
 
 def render(report: Report, console: Optional[Console] = None, *, verbose: bool = False,
@@ -90,7 +67,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
     groups: dict = {}
     for f in report.sorted():
         groups.setdefault(f.check.split(".", 1)[0], []).append(f)
-    order = [a for a in _AREA_ORDER if a in groups] + sorted(a for a in groups if a not in _AREA_ORDER)
+    order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
         console.print(Text("mfdoctor %s" % title, style=st("bold")))
     if not groups:
@@ -98,7 +75,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
     for area in order:
         findings = groups[area]
         # Failures first, then information, then what passed.
-        findings.sort(key=lambda f: (_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
+        findings.sort(key=lambda f: (SEVERITY_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
         console.print()
         console.print(Text(_AREA_TITLES.get(area, area.capitalize()), style=st("bold underline")))
         for f in findings:
@@ -153,5 +130,6 @@ def render_text(report: Report, *, verbose: bool = False, strict: bool = False,
     return buf.getvalue()
 
 
-def check_title(check_id: str) -> str:
-    return describe(check_id).title
+def write(report: Report, out, options) -> None:
+    render(report, make_console(file=out, no_color=options.no_color), verbose=options.verbose,
+           strict=options.strict, title=options.title)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import typer
+
 from ..findings import Report, sanitize
 
 
@@ -21,3 +23,7 @@ def to_data(report: Report, strict: bool = False) -> dict:
 
 def render(report: Report, strict: bool = False) -> str:
     return json.dumps(to_data(report, strict), indent=2, default=str, ensure_ascii=True)
+
+
+def write(report: Report, out, options) -> None:
+    typer.echo(render(report, strict=options.strict), file=out)

@@ -15,6 +15,8 @@ import os
 from typing import Optional
 from urllib.parse import quote
 
+import typer
+
 from .. import __version__
 from ..checks.registry import describe
 from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report
@@ -122,3 +124,7 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
 
 def render(report: Report, strict: bool = False, cwd: Optional[str] = None) -> str:
     return json.dumps(to_data(report, strict, cwd), indent=2, ensure_ascii=True)
+
+
+def write(report: Report, out, options) -> None:
+    typer.echo(render(report, strict=options.strict), file=out)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import shlex
 
-from ..redact import fingerprint
-from .show_json import shown_error, shown_value
+import typer
 
-# Only values someone set are exported; derived and default values follow from them.
-_SET_SOURCES = ("env", "local", "profile")
+from ..redact import fingerprint
+from ..view import Shown, shown_error, shown_value
+from ..vocabulary import USER_SET, Source
 
 
 def _text(value) -> str:
@@ -26,10 +26,10 @@ def render(res, keys) -> str:
         % (res.catalog.version, res.files.profile.path)
     ]
     for rk in keys:
-        if rk.source == "extension":
+        if rk.source == Source.EXTENSION:
             lines.append("# %s is set by extension %s" % (rk.name, rk.origin))
             continue
-        if rk.source not in _SET_SOURCES:
+        if rk.source not in USER_SET:  # derived and default values follow from those set
             continue
         value = rk.raw if rk.error else rk.value
         line = "export %s=%s" % (rk.name, shlex.quote(_text(shown_value(rk, value))))
@@ -39,3 +39,7 @@ def render(res, keys) -> str:
             line += "  # rejected by Metaflow: %s" % shown_error(rk).splitlines()[0]
         lines.append(line)
     return "\n".join(lines)
+
+
+def write(shown: Shown, out, options) -> None:
+    typer.echo(render(shown.res, shown.keys), file=out)

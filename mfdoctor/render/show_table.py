@@ -8,14 +8,16 @@ importing Rich at all, which is a third of `show`'s start-up.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from ..redact import fingerprint
-from .show_json import shown_error, shown_value
+from ..view import Shown, shown_error, shown_value
+from ..vocabulary import Source
 
 _SOURCE_STYLE = {
-    "env": "bold cyan", "local": "bold magenta", "profile": "bold green",
-    "extension": "bold yellow", "default": "dim", "derived": "blue",
+    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green",
+    Source.EXTENSION: "bold yellow", Source.DEFAULT: "dim", Source.DERIVED: "blue",
 }
 
 
@@ -72,7 +74,7 @@ def segments(res, keys, show_all: bool = False) -> list:
         rows.append((rk, value, extra))
     wk = max(len("key"), max(len(rk.name) for rk, _, _ in rows))
     wv = min(48, max(len("value"), max(len(v) for _, v, _ in rows)))
-    ws = len("extension")
+    ws = max(len(s) for s in Source)
     out.append(("%s  %s  %s  %s\n" % (_cell("key", wk), _cell("value", wv), _cell("source", ws), "origin"), "bold"))
     for rk, value, extra in rows:
         out.append((_cell(rk.name, wk) + "  " + value, ""))
@@ -92,16 +94,27 @@ def segments(res, keys, show_all: bool = False) -> list:
     return out
 
 
-def render(res, keys, console=None, show_all: bool = False) -> None:
-    """Print to a Rich console (colour), or as plain text to stdout when console is None."""
-    parts = segments(res, keys, show_all)
-    if console is None:
-        sys.stdout.write("".join(text for text, _ in parts))
+def _colour_terminal(stream, no_color: bool) -> bool:
+    """Whether output goes to a terminal that wants colour (else: plain text, no Rich)."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
+def write(shown: Shown, out, options) -> None:
+    """In colour through Rich on a terminal, else as plain text."""
+    parts = segments(shown.res, shown.keys, options.show_all)
+    stream = sys.stdout if out is None else out
+    if not _colour_terminal(stream, options.no_color):
+        stream.write("".join(text for text, _ in parts))
         return
+    # Imported here: piped output never needs Rich, a third of `show`'s start-up.
     from rich.text import Text
 
-    out = Text()
+    from .console import make_console
+
+    table = Text()
     for text, style in parts:
-        out.append(text, style=style or None)
-    out.rstrip()
-    console.print(out, soft_wrap=True)
+        table.append(text, style=style or None)
+    table.rstrip()
+    make_console(file=out).print(table, soft_wrap=True)

@@ -13,7 +13,9 @@ from rich.console import Console
 from mfdoctor.findings import Finding, Location, Report
 from mfdoctor.render import report_github, report_human, report_json, report_sarif
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Where scripts/install-test-services.sh puts the pinned schemas.
+SCHEMAS = os.path.join(ROOT, "tests", "lint", ".schemas")
 
 
 def sample_report():
@@ -62,7 +64,7 @@ def test_json_exit_code_strict():
 def sarif_validator():
     # Installed by scripts/install-test-services.sh from Microsoft's npm package
     # @microsoft/jest-sarif (SHA-256 pinned there).
-    path = os.path.join(HERE, ".schemas", "sarif-2.1.0-rtm.5.json")
+    path = os.path.join(SCHEMAS, "sarif-2.1.0-rtm.5.json")
     if not os.path.exists(path):
         pytest.fail("SARIF schema missing: run bash scripts/install-test-services.sh")
     with open(path, encoding="utf-8") as f:

@@ -1,0 +1,16 @@
+"""The Rich console every human-facing output prints through."""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Console
+
+
+def make_console(file=None, no_color: bool = False, stderr: bool = False) -> Console:
+    """The one console mfdoctor prints through: no colour when asked or NO_COLOR is set
+    (Rich already drops colour when `file` is not a terminal), and no markup or emoji
+    parsing: messages carry user text (`[/x]` in a value must print, not crash)."""
+    no_color = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
+                   markup=False, emoji=False)

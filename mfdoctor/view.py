@@ -1,0 +1,62 @@
+"""What `show` and `explain` may reveal of a resolved key, whatever the output format.
+
+Below both `config/explain.py` (which builds explain's data) and the renderers, so
+neither imports the other: every value on its way out passes through `shown_value`
+(secrets redacted, SAS signatures cut) and every key through `key_dict`, the
+`mfdoctor/show/v1` shape of one key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .findings import sanitize
+from .redact import REDACTED, fingerprint, redact_text, redact_value
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What `show` renders: the resolution and the keys selected from it, in order."""
+
+    res: object  # a config.Resolution
+    keys: list  # its ResolvedKeys
+
+
+def shown_value(rk, value):
+    """A value as it may appear in any output: secrets redacted, SAS signatures cut."""
+    return sanitize(redact_value(rk.name, value, rk.secret))
+
+
+def shown_error(rk):
+    """Metaflow's rejection message, with the raw value cut out for secrets."""
+    if not rk.error:
+        return None
+    return rk.error.replace(str(rk.raw), REDACTED) if rk.secret else redact_text(rk.error)
+
+
+def key_dict(rk) -> dict:
+    out = {
+        "name": rk.name,
+        "value": shown_value(rk, rk.value),
+        "source": rk.source,
+        "origin": rk.origin,
+        # A literal default is public (it is in Metaflow's source); a computed one may not be.
+        "default": sanitize(rk.default) if rk.spec.literal else shown_value(rk, rk.default),
+        "secret": rk.secret,
+        "overrides": [
+            {"source": o.source, "origin": o.origin, "value": shown_value(rk, o.value)}
+            for o in rk.overrides
+        ],
+    }
+    if rk.secret and rk.value is not None:
+        out["fingerprint"] = fingerprint(rk.value)
+        if isinstance(rk.value, dict):
+            # SERVICE_HEADERS: which headers are set is useful and not secret.
+            out["redacted_keys"] = sorted(str(k) for k in rk.value)
+    if rk.error:
+        out["error"] = shown_error(rk)
+    if rk.notes:
+        out["notes"] = list(rk.notes)
+    if rk.spec.derived_from:
+        out["derived_from"] = list(rk.spec.derived_from)
+    return out
