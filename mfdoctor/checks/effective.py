@@ -8,6 +8,7 @@ from typing import List
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..vocabulary import USER_SET, Source
 from . import ids
+from .fixtext import FILE_SOURCES
 from .messages import quote
 
 _SYSROOTS = {"s3": "METAFLOW_DATASTORE_SYSROOT_S3", "azure": "METAFLOW_DATASTORE_SYSROOT_AZURE",
@@ -41,7 +42,6 @@ _NO_EFFECT = [
 ]
 # Sources a person or an extension set (not a default).
 _USER_SOURCES = USER_SET + (Source.EXTENSION,)
-_FILES = (Source.LOCAL, Source.PROFILE)
 
 
 def _where(rk) -> str:
@@ -49,7 +49,7 @@ def _where(rk) -> str:
         return "unset"
     if rk.source == Source.ENV:
         return "the environment"
-    if rk.source in _FILES:
+    if rk.source in FILE_SOURCES:
         return str(rk.location) if rk.location else rk.origin
     if rk.source == Source.EXTENSION:
         return "the extension %s" % rk.origin
@@ -86,7 +86,7 @@ def check_effective(res) -> List[Finding]:
                 ids.CONFIG_NO_EFFECT, INFO,
                 "%s is set (in %s) but the datastore is %s, not %s: it is only used with "
                 "--datastore=%s" % (key, _where(r), quote(datastore), ds, ds),
-                key=key, location=r.location if r.source in _FILES else None))
+                key=key, location=r.location if r.source in FILE_SOURCES else None))
     for key, req_key, req_val, why in _NO_EFFECT:
         r = rk(key)
         if r is None or r.source not in _USER_SOURCES or not r.value:
@@ -97,7 +97,7 @@ def check_effective(res) -> List[Finding]:
             ids.CONFIG_NO_EFFECT, INFO,
             "%s is set (in %s) but %s is %s: %s" % (
                 key, _where(r), req_key, quote(val(req_key)), why),
-            key=key, location=r.location if r.source in _FILES else None))
+            key=key, location=r.location if r.source in FILE_SOURCES else None))
     env = res.env
     if env.get("METAFLOW_PROFILE") == "":
         out.append(Finding(

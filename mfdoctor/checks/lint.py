@@ -21,6 +21,7 @@ from ..settings import Settings
 from ..vocabulary import USER_SET, Source
 from . import ids
 from .effective import check_effective
+from .fixtext import FILE_SOURCES
 from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
 from .values import ValueProblem, check_value, empty_value_problem
@@ -126,7 +127,7 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
             continue
         for i, lv in enumerate(layers):
             n_values += 1
-            in_file = lv.source in (Source.LOCAL, Source.PROFILE)
+            in_file = lv.source in FILE_SOURCES
             loc = None
             if in_file:
                 pos = positions.get((lv.origin, name))

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..findings import SKIPPED, Finding, Report
+from ..findings import ERROR, SKIPPED, WARNING, Finding, Report
 from . import ids
 from .azure_static import azure_applies, run_azure_static
 from .flows import collect_secret_refs, find_flow_files
@@ -59,7 +59,7 @@ def run_check(res, opts: CheckOptions, settings=None) -> Report:
     return report
 
 
-_PROBLEMS = ("error", "warning")
+_PROBLEMS = (ERROR, WARNING)
 
 
 def without_duplicates(findings: list) -> list:

@@ -26,6 +26,7 @@ from typing import Mapping, Optional
 
 from ..findings import ERROR, OK, WARNING, Finding, Location
 from ..redact import REDACTED, fingerprint
+from ..vocabulary import Source
 from . import ids
 from .fixtext import where
 
@@ -191,7 +192,7 @@ def check_user(res) -> list:
                            key=USER_KEY, fix=unknown_user_fix(profile),
                            detail={"identity_type": None, "chain": detail_chain}))
     # Traps worth their own line.
-    if rk is not None and user_value == "" and rk.source == "env":
+    if rk is not None and user_value == "" and rk.source == Source.ENV:
         hidden = [l for l in (rk.overrides or []) if l.value not in (None, "")]
         if hidden:
             h = hidden[0]

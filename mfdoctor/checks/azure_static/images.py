@@ -8,6 +8,7 @@ import re
 from typing import Mapping, Optional
 
 from ...findings import ERROR, OK, WARNING
+from ...vocabulary import Source
 from .. import ids
 from ..fixtext import set_value
 from ..messages import PYTHON, finding, quote
@@ -57,7 +58,7 @@ def check_images(values: Mapping[str, tuple], *, python_version: str = "3") -> l
     registry, rsrc, rorig, rloc = values.get(reg_key) or (None, None, None, None)
     for key in ("METAFLOW_DEFAULT_CONTAINER_IMAGE", img_key):
         v, src, orig, loc = values.get(key) or (None, None, None, None)
-        if v is None or src in ("default", "derived"):
+        if v is None or src in (Source.DEFAULT, Source.DERIVED):
             continue
         prob = image_reference_problem(v)
         if prob:
