@@ -85,11 +85,11 @@ def check_vault_prefix(value, location: Optional[Location] = None, *, key: str =
     return out
 
 
-def check_secret_ids(ids: Sequence[str], *, vault_prefix: Optional[str],
+def check_secret_ids(secret_ids: Sequence[str], *, vault_prefix: Optional[str],
                      env: Optional[Mapping[str, str]] = None) -> list:
     """--secret ID...: each id as the az-key-vault provider receives it, plus collisions."""
     out, names = [], []
-    for sid in ids:
+    for sid in secret_ids:
         fs, parsed = check_secret_id(sid, vault_prefix=vault_prefix, label="--secret %s" % quote(sid, style=PYTHON))
         out.extend(fs)
         if parsed is not None:
