@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Mapping, Optional, Sequence
 
-from ...findings import Finding, Location
+from ...findings import Location
 from .. import ids
 from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS
+from ..messages import finding
 from .model import FlowScan
 
 
@@ -30,7 +31,6 @@ class FlowFile:
                         (node.col_offset + 1) if hasattr(node, "col_offset") else None)
 
     def add(self, severity, message, node, *, fix=None, suggestion=None, check=ids.FLOW_SECRETS, **detail):
-        self.scan.findings.append(Finding(
-            check=check, severity=severity, message=message, fix=fix, suggestion=suggestion,
-            location=self.loc(node) if node is not None else Location(self.path),
-            detail={k: v for k, v in detail.items() if v is not None}))
+        self.scan.findings.append(finding(
+            check, severity, message, fix=fix, suggestion=suggestion,
+            location=self.loc(node) if node is not None else Location(self.path), **detail))
