@@ -65,6 +65,54 @@ def literal_json(node: ast.AST) -> Tuple[bool, Any]:
     return True, value
 
 
+def string_constant(node: ast.AST) -> Optional[str]:
+    """The text of a string literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+# What `static_value` returns for an expression whose value is not known statically.
+UNRESOLVED = object()
+
+
+def static_value(node: ast.AST) -> Any:
+    """A statically known value, as Python would build it: constants, and lists, tuples,
+    dicts and string concatenations of them, f-strings without expressions. Anything else
+    (a name, a call, an f-string with expressions, `*x`, `**x`) is UNRESOLVED."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [static_value(e) for e in node.elts]
+        if any(i is UNRESOLVED or isinstance(e, ast.Starred) for i, e in zip(items, node.elts)):
+            return UNRESOLVED
+        return items if isinstance(node, ast.List) else tuple(items)
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            return UNRESOLVED
+        keys = [static_value(k) for k in node.keys]
+        vals = [static_value(v) for v in node.values]
+        if any(x is UNRESOLVED for x in keys + vals):
+            return UNRESOLVED
+        return dict(zip(keys, vals))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        a, b = static_value(node.left), static_value(node.right)
+        if isinstance(a, str) and isinstance(b, str):
+            return a + b
+        return UNRESOLVED
+    if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
+        return "".join(v.value for v in node.values)
+    return UNRESOLVED
+
+
+def unparsed(node: ast.AST) -> str:
+    """`node` written back as Python (normalised: ast.unparse), for messages."""
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every node ast.parse makes
+        return "<expression>"
+
+
 def is_os_environ(node: ast.AST) -> bool:
     """`os.environ`, or a bare `environ` (`from os import environ`)."""
     return dotted(node) in ("os.environ", "environ")
@@ -73,8 +121,9 @@ def is_os_environ(node: ast.AST) -> bool:
 def is_environ_attribute(node: ast.AST) -> bool:
     """Any `<x>.environ` attribute or bare `environ`: `os.environ`, `self.environ`,
     `ctx.environ` (objects that carry an environment mapping), never `self.environment`."""
-    name = dotted(node)
-    return name is not None and name.split(".")[-1] == "environ"
+    if isinstance(node, ast.Attribute):  # also on calls and subscripts: get_ctx().environ
+        return node.attr == "environ"
+    return isinstance(node, ast.Name) and node.id == "environ"
 
 
 def names_environment_mapping(node: ast.AST) -> bool:

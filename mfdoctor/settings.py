@@ -23,7 +23,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional
 
+from .checks import ids
 from .findings import WARNING, Finding, Location, Report
+from .suggest import suggest
 
 _KNOWN_OPTIONS = ("known-names", "ignore", "select", "exclude", "plugins")
 
@@ -78,7 +80,7 @@ class Settings:
 
     def filter_findings(self, findings: Iterable[Finding]) -> List[Finding]:
         # Problems with the settings themselves are always shown.
-        return [f for f in findings if f.check == "lint.settings" or self.enabled(f.check)]
+        return [f for f in findings if f.check == ids.LINT_SETTINGS or self.enabled(f.check)]
 
     def filter(self, report: Report) -> Report:
         out = Report(findings=self.filter_findings(report.findings), timings=dict(report.timings))
@@ -133,7 +135,7 @@ def _toml_loads(text: str):
 
 def _problem(path: str, message: str, line: Optional[int] = None, column: Optional[int] = None,
              fix: Optional[str] = None, suggestion: Optional[str] = None) -> Finding:
-    return Finding("lint.settings", WARNING, message, fix=fix, suggestion=suggestion,
+    return Finding(ids.LINT_SETTINGS, WARNING, message, fix=fix, suggestion=suggestion,
                    location=Location(path, line, column))
 
 
@@ -186,8 +188,6 @@ def _read_into(s: Settings, path: str) -> None:
     table = data.get("tool", {}).get("mfdoctor")
     if not isinstance(table, dict):
         return
-    from .suggest import suggest
-
     for key in table:
         if key not in _KNOWN_OPTIONS:
             alt = suggest(key.replace("_", "-"), _KNOWN_OPTIONS)
@@ -209,16 +209,17 @@ def _read_into(s: Settings, path: str) -> None:
 
 def _check_ids(s: Settings) -> None:
     """A select/ignore entry that matches no check id is almost always a typo."""
+    # Imported here: only select/ignore entries need the registry (a large table), so
+    # every other lint run starts without it.
     from .checks.registry import all_ids
-    from .suggest import suggest
 
-    ids = all_ids()
+    known = all_ids()
     for pat in s.select + s.ignore:
-        if any(id_matches(i, pat) for i in ids):
+        if any(id_matches(i, pat) for i in known):
             continue
-        alt = suggest(pat, ids)
+        alt = suggest(pat, known)
         s.problems.append(Finding(
-            "lint.settings", WARNING,
+            ids.LINT_SETTINGS, WARNING,
             "`%s` (in select/ignore) matches no check id%s" % (
                 pat, "; did you mean `%s`?" % alt if alt else ""),
             suggestion=alt, fix="`mfdoctor lint --list-checks` lists the check ids.",

@@ -27,7 +27,8 @@ import re
 from functools import lru_cache
 from typing import Iterable, Optional
 
-_PREFIX = "METAFLOW_"
+from .vocabulary import PREFIX
+
 _WORD_SPLIT = re.compile(r"[_\-.]+")
 
 # Word-level matches beyond this cost are not "the same name"; up to the
@@ -129,7 +130,7 @@ def word_distance(a: list, b: list) -> float:
 
 def _norm(name: str) -> str:
     up = name.strip().upper()
-    return up[len(_PREFIX):] if up.startswith(_PREFIX) else up
+    return up[len(PREFIX):] if up.startswith(PREFIX) else up
 
 
 def _words(norm: str) -> list:

@@ -11,15 +11,19 @@ import shlex
 from typing import Optional
 
 from ..findings import Location
+from ..vocabulary import Source
+
+# The sources that are config files (a fix or a location can name the file).
+FILE_SOURCES = (Source.LOCAL, Source.PROFILE)
 
 
 def set_value(key: str, value: str, source: Optional[str] = None,
               location: Optional[Location] = None, origin: Optional[str] = None) -> str:
     """How to give `key` the value `value`, where it is currently set."""
-    if source in ("local", "profile") and (location or origin):
+    if source in FILE_SOURCES and (location or origin):
         path = location.path if location else origin
         return 'set "%s": %s in %s' % (key, json.dumps(value), path)
-    if source == "extension":
+    if source == Source.EXTENSION:
         return ("%s is set by the Metaflow extension %s, which overrides the environment; "
                 "change it there to %s" % (key, origin or "(unknown)", json.dumps(value)))
     return "export %s=%s" % (key, shlex.quote(value))
@@ -27,9 +31,9 @@ def set_value(key: str, value: str, source: Optional[str] = None,
 
 def unset_value(key: str, source: Optional[str] = None,
                 location: Optional[Location] = None, origin: Optional[str] = None) -> str:
-    if source in ("local", "profile") and (location or origin):
+    if source in FILE_SOURCES and (location or origin):
         return 'remove "%s" from %s' % (key, location.path if location else origin)
-    if source == "extension":
+    if source == Source.EXTENSION:
         return "%s is set by the Metaflow extension %s; remove it there" % (key, origin or "(unknown)")
     return "unset %s" % key
 
@@ -37,15 +41,15 @@ def unset_value(key: str, source: Optional[str] = None,
 def where(source: Optional[str], origin: Optional[str] = None,
           location: Optional[Location] = None) -> str:
     """'the environment', 'profile file /x/config.json:3', ... for messages."""
-    if source == "env":
+    if source == Source.ENV:
         return "the environment"
-    if source in ("local", "profile"):
-        kind = "project config" if source == "local" else "profile config"
+    if source in FILE_SOURCES:
+        kind = "project config" if source == Source.LOCAL else "profile config"
         return "%s %s" % (kind, str(location) if location else (origin or "file"))
-    if source == "extension":
+    if source == Source.EXTENSION:
         return "the Metaflow extension %s" % (origin or "")
-    if source == "derived":
+    if source == Source.DERIVED:
         return "a default derived from %s" % (origin or "another key")
-    if source == "default":
+    if source == Source.DEFAULT:
         return "Metaflow's default"
     return source or "unknown source"

@@ -12,22 +12,19 @@ from __future__ import annotations
 import time
 from typing import Dict, List, Optional
 
+from ..config import resolve
+from ..config.plugin_list import enabled_plugins
 from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
+from ..settings import Settings
+from ..vocabulary import USER_SET, Source
+from . import ids
+from .effective import check_effective
+from .fixtext import FILE_SOURCES
+from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
-from .values import (
-    CHECK_INVALID,
-    ValueProblem,
-    check_effective,
-    check_value,
-    empty_value_problem,
-    resolve_enabled,
-    show,
-)
-
-CHECK_UNKNOWN = "config.unknown-name"
-_LOCAL, _PROFILE, _ENV, _EXT = "local", "profile", "env", "extension"
+from .values import ValueProblem, check_value, empty_value_problem
 
 
 def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs: Optional[int] = None,
@@ -39,13 +36,9 @@ def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs
     settings: `Settings` (known names, plugins, exclude); select/ignore are
     applied by the caller (`settings.filter`). timings: filled with phase
     durations in seconds when given."""
-    from ..settings import Settings
-
     settings = settings if settings is not None else Settings()
     t0 = time.perf_counter()
     if res is None:
-        from ..config import resolve
-
         res = resolve()
     index = NameIndex(res.catalog, settings)
     if timings is not None:
@@ -71,12 +64,12 @@ def _enabled_map(res) -> dict:
     out = {}
     for cat in getattr(res.catalog, "plugin_categories", []) or []:
         rk = res.get("ENABLED_%s" % cat.upper())
-        if rk is None or not rk.layers or rk.error or rk.source == _EXT:
+        if rk is None or not rk.layers or rk.error or rk.source == Source.EXTENSION:
             out[cat] = None
             continue
         v = rk.layers[0].value
         if isinstance(v, (list, dict)):
-            out[cat] = resolve_enabled(list(v))
+            out[cat] = enabled_plugins(v)
         else:
             out[cat] = None
     return out
@@ -88,8 +81,8 @@ def _ok(check: str, message: str) -> Finding:
 
 def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
-    if "config.profile-missing" in failing:
-        failing.add("config.file-invalid")  # a missing profile file did not "load cleanly"
+    if ids.CONFIG_PROFILE_MISSING in failing:
+        failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
     for check, msg in oks.items():
         if check not in failing:
             findings.append(_ok(check, msg))
@@ -129,12 +122,12 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
     enabled = _enabled_map(res)
     n_values = 0
     for name, rk in res.keys.items():
-        layers = [lv for lv in rk.layers if lv.source in (_ENV, _LOCAL, _PROFILE)]
-        if not layers or (rk.layers and rk.layers[0].source == _EXT):
+        layers = [lv for lv in rk.layers if lv.source in USER_SET]
+        if not layers or (rk.layers and rk.layers[0].source == Source.EXTENSION):
             continue
         for i, lv in enumerate(layers):
             n_values += 1
-            in_file = lv.source in (_LOCAL, _PROFILE)
+            in_file = lv.source in FILE_SOURCES
             loc = None
             if in_file:
                 pos = positions.get((lv.origin, name))
@@ -145,16 +138,16 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
             probs = check_value(name, lv.value, rk.spec, catalog, settings=settings,
                                 from_config_file=in_file, enabled=enabled, default=rk.default)
             if i == 0:
-                if lv.source == _ENV and lv.value == "":
+                if lv.source == Source.ENV and lv.value == "":
                     p = empty_value_problem(name, rk.spec, layers[1:], "the environment")
                     if p and not any(q.check == p.check for q in probs):
                         probs.append(p)
                 if rk.error and not any(p.severity == ERROR for p in probs):
                     # The resolution knows Metaflow rejects it: never stay silent.
                     probs.append(ValueProblem(
-                        CHECK_INVALID, ERROR,
+                        ids.CONFIG_INVALID_VALUE, ERROR,
                         "%s=%s: Metaflow rejects it: %s" % (
-                            name, show(name, lv.value, rk.spec.secret),
+                            name, quote(lv.value, key=name, secret=rk.spec.secret),
                             rk.error if not rk.spec.secret else "value redacted")))
                 out += [_finding(p, name, loc) for p in probs]
             else:
@@ -170,16 +163,16 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
     out += check_effective(res)
     n_names = len(env_names) + file_keys
     return _add_oks(out, {
-        "config.unknown-name": "all %d METAFLOW_* names in the environment and config files are "
+        ids.CONFIG_UNKNOWN_NAME: "all %d METAFLOW_* names in the environment and config files are "
                                "known to Metaflow %s" % (n_names, index.version),
-        "config.invalid-value": "all %d configured values read as Metaflow expects" % n_values,
-        "config.missing-required": "every setting the configuration requires is present",
-        "config.file-invalid": "the config files Metaflow reads load cleanly",
+        ids.CONFIG_INVALID_VALUE: "all %d configured values read as Metaflow expects" % n_values,
+        ids.CONFIG_MISSING_REQUIRED: "every setting the configuration requires is present",
+        ids.CONFIG_FILE_INVALID: "the config files Metaflow reads load cleanly",
     })
 
 
 def _layer_name(lv) -> str:
-    if lv.source == _ENV:
+    if lv.source == Source.ENV:
         return "the environment"
     return str(lv.location) if lv.location else lv.origin
 
@@ -192,7 +185,7 @@ def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[F
                                   exclude=settings.excluded if settings.exclude else None)
     out: List[Finding] = []
     for p in missing:
-        out.append(Finding("lint.file-skipped", SKIPPED, "no such file or directory: %s" % p,
+        out.append(Finding(ids.LINT_FILE_SKIPPED, SKIPPED, "no such file or directory: %s" % p,
                            location=Location(p)))
     t1 = time.perf_counter()
     n_names = n_values = n_files = 0
@@ -206,9 +199,9 @@ def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[F
         timings["scan (%d files with names)" % len(results)] = t1 - t0
         timings["check"] = time.perf_counter() - t1
     return _add_oks(out, {
-        "config.unknown-name": "all %d METAFLOW_* names in %d file(s) are known to Metaflow %s"
+        ids.CONFIG_UNKNOWN_NAME: "all %d METAFLOW_* names in %d file(s) are known to Metaflow %s"
                                % (n_names, n_files, index.version),
-        "config.invalid-value": "all %d values in files read as Metaflow expects" % n_values,
+        ids.CONFIG_INVALID_VALUE: "all %d values in files read as Metaflow expects" % n_values,
     })
 
 

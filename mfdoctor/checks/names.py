@@ -12,11 +12,8 @@ from typing import Iterable, List, Optional
 
 from ..findings import ERROR, WARNING, Finding, Location
 from ..suggest import Suggester
-
-CHECK_UNKNOWN = "config.unknown-name"
-CHECK_IGNORED = "config.ignored-key"
-CHECK_DUPLICATE = "config.duplicate-key"
-PREFIX = "METAFLOW_"
+from ..vocabulary import PREFIX
+from . import ids
 
 # Old names Metaflow no longer reads (or never read), and what it reads instead.
 RENAMED = {
@@ -105,7 +102,7 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     else:
         fix = ("remove it, or if an in-house extension reads it, add it to known-names "
                "under [tool.mfdoctor] in pyproject.toml")
-    return Finding(CHECK_UNKNOWN, ERROR, msg, key=name, fix=fix, suggestion=best,
+    return Finding(ids.CONFIG_UNKNOWN_NAME, ERROR, msg, key=name, fix=fix, suggestion=best,
                    location=location)
 
 
@@ -120,7 +117,7 @@ def check_env_names(env, index: NameIndex) -> List[Finding]:
             # Environment names are case-sensitive: Metaflow looks up METAFLOW_X only.
             best = upper if index.is_known(upper) else index.suggest(upper)
             out.append(Finding(
-                CHECK_IGNORED, WARNING,
+                ids.CONFIG_IGNORED_KEY, WARNING,
                 "%s is not read: environment variable names are case-sensitive and Metaflow "
                 "reads upper-case names only" % name,
                 key=name, suggestion=best,
@@ -148,7 +145,7 @@ def check_config_keys(keys: Iterable, unprefixed: Iterable, duplicates: Iterable
         kind = index.kind(name)
         if kind in _ENV_ONLY_KINDS:
             out.append(Finding(
-                CHECK_IGNORED, WARNING,
+                ids.CONFIG_IGNORED_KEY, WARNING,
                 "%s has no effect in a config file: %s" % (name, _ENV_ONLY_KINDS[kind]),
                 key=name, location=loc,
                 fix="remove it from %s and set it in the environment instead "
@@ -163,12 +160,12 @@ def check_config_keys(keys: Iterable, unprefixed: Iterable, duplicates: Iterable
             "\"%s\" is ignored: config-file keys are case-sensitive; Metaflow reads \"%s\""
             % (key, cand))
         out.append(Finding(
-            CHECK_IGNORED, WARNING, msg, key=key, suggestion=best, location=loc,
+            ids.CONFIG_IGNORED_KEY, WARNING, msg, key=key, suggestion=best, location=loc,
             fix=("rename the key to \"%s\"" % best) if best else "remove the key",
         ))
     for key, line, col in duplicates:
         out.append(Finding(
-            CHECK_DUPLICATE, WARNING,
+            ids.CONFIG_DUPLICATE_KEY, WARNING,
             "\"%s\" appears more than once in %s; Metaflow keeps only the last value" % (key, path),
             key=key, location=Location(path, line, col), fix="remove all but one of them",
         ))

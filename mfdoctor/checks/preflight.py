@@ -11,7 +11,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..findings import SKIPPED, Finding, Report
+from ..findings import ERROR, SKIPPED, WARNING, Finding, Report
+from . import ids
+from .azure_static import azure_applies, run_azure_static
+from .flows import collect_secret_refs, find_flow_files
+from .lint import run_lint
+from .user import check_user
 
 
 @dataclass
@@ -35,10 +40,6 @@ def _timed(report: Report, name: str, fn):
 
 
 def run_check(res, opts: CheckOptions, settings=None) -> Report:
-    from .azure_static import azure_applies, find_flow_files, run_azure_static
-    from .lint import run_lint
-    from .user import check_user
-
     report = Report()
     if opts.group == "all":
         _timed(report, "config", lambda: run_lint(None, res=res, settings=settings))
@@ -58,7 +59,7 @@ def run_check(res, opts: CheckOptions, settings=None) -> Report:
     return report
 
 
-_PROBLEMS = ("error", "warning")
+_PROBLEMS = (ERROR, WARNING)
 
 
 def without_duplicates(findings: list) -> list:
@@ -76,11 +77,10 @@ def without_duplicates(findings: list) -> list:
 
 
 def _live(res, opts: CheckOptions, flows: list) -> list:
-    checks = ("azure.credential", "azure.container", "azure.rbac", "azure.keyvault")
     if opts.offline:
-        return [Finding(c, SKIPPED, "Live probe not run (--offline).") for c in checks]
+        return [Finding(c, SKIPPED, "Live probe not run (--offline).") for c in ids.AZURE_LIVE]
+    # Imported only for the live probes: it loads the Azure SDK.
     from .azure_live import run_live, settings_from_resolution
-    from .azure_static import collect_secret_refs
 
     refs = collect_secret_refs(flows, res=res) if flows else []
     live = settings_from_resolution(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+from . import ids
+
 
 @dataclass(frozen=True)
 class CheckInfo:
@@ -23,7 +25,7 @@ class CheckInfo:
 _CHECKS = [
     # -- config: names and values, as Metaflow reads them ---------------------
     CheckInfo(
-        "config.unknown-name", "error",
+        ids.CONFIG_UNKNOWN_NAME, "error",
         "A METAFLOW_* name the installed Metaflow does not know.",
         "Metaflow silently ignores names it does not read, so a misspelled "
         "`METAFLOW_DEFAULT_DATSTORE` or a name copied from wrong docs "
@@ -35,7 +37,7 @@ _CHECKS = [
         "name. Add in-house names to `known-names` in `[tool.mfdoctor]`.",
     ),
     CheckInfo(
-        "config.ignored-key", "warning",
+        ids.CONFIG_IGNORED_KEY, "warning",
         "A setting Metaflow never reads where it is written.",
         "A config-file key without the `METAFLOW_` prefix (`\"DEFAULT_DATASTORE\"`), an "
         "environment variable in the wrong case (`metaflow_default_datastore`), or a name "
@@ -44,7 +46,7 @@ _CHECKS = [
         "without a word. The fix names the key as Metaflow expects it.",
     ),
     CheckInfo(
-        "config.invalid-value", "error",
+        ids.CONFIG_INVALID_VALUE, "error",
         "A value Metaflow rejects when it loads its configuration.",
         "Checked exactly as `from_conf` coerces: integers and floats must parse, list and "
         "dict keys need JSON of that type, `validate_fn` choices "
@@ -55,7 +57,7 @@ _CHECKS = [
         "warning (it fails as soon as the override goes away).",
     ),
     CheckInfo(
-        "config.unknown-plugin", "error",
+        ids.CONFIG_UNKNOWN_PLUGIN, "error",
         "A plugin name that no installed Metaflow plugin has.",
         "`DEFAULT_DATASTORE`, `DEFAULT_METADATA`, `DEFAULT_ENVIRONMENT`, "
         "`DEFAULT_EVENT_LOGGER`, `DEFAULT_MONITOR`, `DEFAULT_*_CLIENT_PROVIDER`, "
@@ -68,28 +70,28 @@ _CHECKS = [
         "`[tool.mfdoctor.plugins]`.",
     ),
     CheckInfo(
-        "config.ambiguous-bool", "warning",
+        ids.CONFIG_AMBIGUOUS_BOOL, "warning",
         "A boolean spelled other than true/false/1/0.",
         "Metaflow reads a string as a bool with `value.lower() not in (\"0\", \"false\", \"\")`, "
         "so `no`, `off`, `disabled` and `false ` (with a space) all mean **True**. The "
         "message says what Metaflow will read; write `true`/`false`.",
     ),
     CheckInfo(
-        "config.whitespace", "warning",
+        ids.CONFIG_WHITESPACE, "warning",
         "A value with leading or trailing whitespace.",
         "Metaflow uses the value as written, spaces included: a sysroot, URL or plugin "
         "name with a trailing space or a CRLF line ending (`\\r`) does not match. Harmless "
         "for numbers, which `int()`/`float()` strip (reported as info).",
     ),
     CheckInfo(
-        "config.empty-override", "warning",
+        ids.CONFIG_EMPTY_OVERRIDE, "warning",
         "An empty environment variable that hides a configured value.",
         "An environment variable that is set but empty still wins (`METAFLOW_X=` gives "
         "`''`), over the config files and over the default. Unset it (`unset METAFLOW_X`) "
         "to let the file value or the default apply.",
     ),
     CheckInfo(
-        "config.missing-required", "error",
+        ids.CONFIG_MISSING_REQUIRED, "error",
         "A setting that another setting requires is missing.",
         "Cross-key requirements: datastore `azure` needs `DATASTORE_SYSROOT_AZURE` and "
         "`AZURE_STORAGE_BLOB_SERVICE_ENDPOINT`; `s3` needs `DATASTORE_SYSROOT_S3`; `gs` "
@@ -97,7 +99,7 @@ _CHECKS = [
         "`SERVICE_URL`. Without them a flow fails at start or at its first datastore access.",
     ),
     CheckInfo(
-        "config.no-effect", "info",
+        ids.CONFIG_NO_EFFECT, "info",
         "A setting that does nothing given the rest of the configuration.",
         "For example an Azure sysroot while the datastore is not `azure`, a Key Vault "
         "prefix while the default secrets backend is not `az-key-vault`, `SERVICE_URL` "
@@ -105,13 +107,13 @@ _CHECKS = [
         "selects the default profile file). Not an error, but usually not what was meant.",
     ),
     CheckInfo(
-        "config.duplicate-key", "warning",
+        ids.CONFIG_DUPLICATE_KEY, "warning",
         "The same key twice in one config file.",
         "JSON allows it and Metaflow silently keeps the last value; the first one is dead "
         "and misleading. Remove one of them.",
     ),
     CheckInfo(
-        "config.file-invalid", "error",
+        ids.CONFIG_FILE_INVALID, "error",
         "A Metaflow config file Metaflow cannot load.",
         "Invalid JSON (a trailing comma, a missing quote), a file that is not a JSON "
         "object, or bytes that are not UTF-8 in `.metaflow/config.json` or the profile "
@@ -119,14 +121,14 @@ _CHECKS = [
         "no file. mfdoctor names the file, line and column.",
     ),
     CheckInfo(
-        "config.profile-missing", "error",
+        ids.CONFIG_PROFILE_MISSING, "error",
         "METAFLOW_PROFILE names a profile file that does not exist.",
         "`METAFLOW_PROFILE=P` makes Metaflow read `$METAFLOW_HOME/config_P.json`; when that "
         "file does not exist every `import metaflow` fails (\"Unable to locate "
         "METAFLOW_PROFILE\"). The profiles that exist are listed, with did-you-mean.",
     ),
     CheckInfo(
-        "config.extension", "error",
+        ids.CONFIG_EXTENSION, "error",
         "An installed Metaflow extension that Metaflow would fail to load.",
         "Config modules of `metaflow_extensions` packages run at every `import metaflow`; "
         "one that cannot be loaded (a syntax error, a missing module it imports) breaks "
@@ -134,33 +136,33 @@ _CHECKS = [
     ),
     # -- lint: the files themselves ---------------------------------------------
     CheckInfo(
-        "lint.file-skipped", "skipped",
+        ids.LINT_FILE_SKIPPED, "skipped",
         "A file that could not be linted (unreadable, binary, too large).",
         "Reported rather than silently dropped; the other files are still linted. With "
         "`--strict` a skipped file fails the run.",
     ),
     CheckInfo(
-        "lint.parse-error", "warning",
+        ids.LINT_PARSE_ERROR, "warning",
         "A file that does not parse in its format (YAML, JSON, Python).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
         "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
         "reported (they are not YAML until rendered).",
     ),
     CheckInfo(
-        "lint.file-encoding", "warning",
+        ids.LINT_FILE_ENCODING, "warning",
         "A file that is not valid UTF-8.",
         "It is read with replacement characters; tools that read it as UTF-8 (Metaflow's "
         "own config loader among them) fail on it.",
     ),
     CheckInfo(
-        "lint.settings", "warning",
+        ids.LINT_SETTINGS, "warning",
         "A problem in the [tool.mfdoctor] settings.",
         "Invalid TOML, an unknown option, a value of the wrong type, or a select/ignore "
         "entry that matches no check id (with did-you-mean).",
     ),
     # -- user identity ------------------------------------------------------------
     CheckInfo(
-        "user.identity", "error",
+        ids.USER_IDENTITY, "error",
         "Metaflow can determine who the user is (no \"Unknown user\").",
         "Walks Metaflow's chain: `METAFLOW_PRODUCTION_TOKEN`, then the `USER` config key "
         "(environment or config file), `SUDO_USER`, `USERNAME`, `USER`, skipping empty "
@@ -170,7 +172,7 @@ _CHECKS = [
     ),
     # -- Azure, offline -----------------------------------------------------------
     CheckInfo(
-        "azure.sysroot", "error",
+        ids.AZURE_SYSROOT, "error",
         "METAFLOW_DATASTORE_SYSROOT_AZURE is a valid <container>/<prefix>.",
         "Parsed as Metaflow parses it (no leading or trailing `/`, no `//`, non-empty "
         "container, no scheme such as `az://` or `https://`) plus Azure's container naming "
@@ -178,20 +180,20 @@ _CHECKS = [
         "(`DATATOOLS_AZUREROOT`, `CARD_AZUREROOT`, ...) are checked the same way.",
     ),
     CheckInfo(
-        "azure.endpoint", "error",
+        ids.AZURE_ENDPOINT, "error",
         "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT is a usable blob account URL.",
         "Required for the azure datastore; `https://<account>.blob.core.windows.net/` or a "
         "sovereign-cloud equivalent, or the Azurite emulator form. A path after the "
         "account, `http://` with token credentials, or a SAS query string are reported.",
     ),
     CheckInfo(
-        "azure.vault-prefix", "error",
+        ids.AZURE_VAULT_PREFIX, "error",
         "METAFLOW_AZURE_KEY_VAULT_PREFIX is a Key Vault URL Metaflow accepts.",
         "The vault domains the `az-key-vault` provider accepts and Azure's vault naming "
         "rules (3-24 characters, starts with a letter, no `--`).",
     ),
     CheckInfo(
-        "azure.secret-id", "error",
+        ids.AZURE_SECRET_ID, "error",
         "A Key Vault secret id (from @secrets or --secret) Metaflow can resolve.",
         "The id forms the `az-key-vault` provider accepts, the vault/secret/version "
         "patterns, the environment variable name Metaflow will inject (case kept) and its "
@@ -200,39 +202,39 @@ _CHECKS = [
         "decorator does not take).",
     ),
     CheckInfo(
-        "azure.workload-type", "error",
+        ids.AZURE_WORKLOAD_TYPE, "error",
         "AZURE_STORAGE_WORKLOAD_TYPE is one Metaflow accepts.",
         "Only `general` and `high_throughput`; anything else (`default`, `highCpu`, "
         "`highMemory`) makes every `import metaflow` fail, Azure user or not.",
     ),
     CheckInfo(
-        "azure.client-provider", "error",
+        ids.AZURE_CLIENT_PROVIDER, "error",
         "DEFAULT_AZURE_CLIENT_PROVIDER names an installed Azure client provider.",
         "An unknown provider (`azure-cli`) fails with \"Cannot find Azure Client provider\" "
         "when the first Azure credential is made.",
     ),
     CheckInfo(
-        "azure.credential-env", "warning",
+        ids.AZURE_CREDENTIAL_ENV, "warning",
         "The AZURE_* credential environment variables form a complete set.",
         "A client id and tenant without a secret or certificate, a certificate path or "
         "federated token file that does not exist: DefaultAzureCredential skips or fails "
         "that credential with a message that is easy to miss.",
     ),
     CheckInfo(
-        "azure.image", "warning",
+        ids.AZURE_IMAGE, "warning",
         "Container image references can be parsed.",
         "`KUBERNETES_CONTAINER_IMAGE` and `DEFAULT_CONTAINER_IMAGE` must be valid image "
         "references.",
     ),
     CheckInfo(
-        "secrets.backend", "error",
+        ids.SECRETS_BACKEND, "error",
         "DEFAULT_SECRETS_BACKEND_TYPE names a secrets backend that exists.",
         "Metaflow does not check it at load time, but every `@secrets` source without a "
         "`<type>.` prefix fails with \"Unknown secrets backend type\" (`az-key-vault`, not "
         "`azure-key-vault`).",
     ),
     CheckInfo(
-        "flow.secrets", "error",
+        ids.FLOW_SECRETS, "error",
         "`@secrets` decorators in flow files are ones Metaflow can run.",
         "Flow files are read with `ast`, never imported: arguments the decorator does not "
         "take (`secrets=[...]`), `@secrets` below `@step` or on the class, sources Metaflow "
@@ -243,7 +245,7 @@ _CHECKS = [
     ),
     # -- Azure, live --------------------------------------------------------------
     CheckInfo(
-        "azure.credential", "error",
+        ids.AZURE_CREDENTIAL, "error",
         "A credential for Azure can be obtained, and whose it is.",
         "Reproduces Metaflow's `DefaultAzureCredential()`, reports which credential in the "
         "chain produced the token and why the others were skipped or failed, decodes the "
@@ -251,14 +253,14 @@ _CHECKS = [
         "`IDENTITY_ENDPOINT`, an invalid `AZURE_TOKEN_CREDENTIALS`).",
     ),
     CheckInfo(
-        "azure.container", "error",
+        ids.AZURE_CONTAINER, "error",
         "The datastore container is reachable, listable and writable.",
         "DNS, TCP and TLS failures told apart; container exists; list under the sysroot; a "
         "write probe (upload with If-None-Match, read back, delete; always cleaned up; "
         "`--read-only` skips it). Every Azure error code is mapped to its cause and fix.",
     ),
     CheckInfo(
-        "azure.rbac", "error",
+        ids.AZURE_RBAC, "error",
         "The identity holds the data roles the datastore and Key Vault need.",
         "Role assignments at and above the container scope (groups included), resolved "
         "to data actions (blob read, write, delete, list). Owner/Contributor without a "
@@ -266,7 +268,7 @@ _CHECKS = [
         "read.",
     ),
     CheckInfo(
-        "azure.keyvault", "error",
+        ids.AZURE_KEYVAULT, "error",
         "Each referenced Key Vault secret can be read.",
         "`get_secret` for each secret the flows reference and each `--secret`; only "
         "metadata (enabled, expiry, version) is reported, never the value.",
@@ -274,8 +276,7 @@ _CHECKS = [
 ]
 
 # Grouped by area, in the order reports show them (stable within an area).
-_AREAS = ["config", "lint", "user", "secrets", "flow", "azure"]
-_CHECKS.sort(key=lambda c: _AREAS.index(c.area) if c.area in _AREAS else len(_AREAS))
+_CHECKS.sort(key=lambda c: ids.AREA_ORDER.index(c.area) if c.area in ids.AREA_ORDER else len(ids.AREA_ORDER))
 _BY_ID: Dict[str, CheckInfo] = {c.id: c for c in _CHECKS}
 
 

@@ -24,11 +24,12 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-from ..findings import ERROR, OK, WARNING, Finding
+from ..findings import ERROR, OK, WARNING, Finding, Location
 from ..redact import REDACTED, fingerprint
+from ..vocabulary import Source
+from . import ids
 from .fixtext import where
 
-CHECK = "user.identity"
 TOKEN = "METAFLOW_PRODUCTION_TOKEN"
 USER_KEY = "METAFLOW_USER"
 ENV_CHAIN = ("SUDO_USER", "USERNAME", "USER")
@@ -96,8 +97,6 @@ def _link_text(link) -> str:
 def _user_where(link) -> str:
     if link["name"] != USER_KEY:
         return "$%s" % link["name"]
-    from ..findings import Location
-
     loc = link.get("location")
     loc = Location(**loc) if loc else None
     return "METAFLOW_USER from %s" % where(link.get("source"), link.get("origin"), loc)
@@ -156,7 +155,7 @@ def check_user(res) -> list:
     detail_chain = chain
     if ident is not None and ident[0] == "production":
         fp = chain[0]["fingerprint"]
-        out.append(Finding(CHECK, OK,
+        out.append(Finding(ids.USER_IDENTITY, OK,
                            "Metaflow identifies this process as production:%s (METAFLOW_PRODUCTION_TOKEN "
                            "from the environment, fingerprint %s); no user name is needed"
                            % (REDACTED, fp),
@@ -166,7 +165,7 @@ def check_user(res) -> list:
         link = next(l for l in chain if l["status"] == "used" and l["name"] != TOKEN)
         skipped = [_link_text(l) for l in chain if l is not link and l["status"] != "not consulted"
                    and chain.index(l) < chain.index(link)]
-        out.append(Finding(CHECK, OK,
+        out.append(Finding(ids.USER_IDENTITY, OK,
                            "Metaflow identifies you as user:%s (%s)%s"
                            % (ident[1], _user_where(link),
                               "; before it: " + ", ".join(skipped) if skipped else ""),
@@ -176,7 +175,7 @@ def check_user(res) -> list:
                                    "decided_by": link["name"], "source": link.get("source"),
                                    "origin": link.get("origin"), "chain": detail_chain}))
         for w in name_warnings(ident[1]):
-            out.append(Finding(CHECK, WARNING, "user name %r: %s" % (ident[1], w),
+            out.append(Finding(ids.USER_IDENTITY, WARNING, "user name %r: %s" % (ident[1], w),
                                key=USER_KEY,
                                fix="export METAFLOW_USER=%s" % _plain_name(ident[1]),
                                suggestion=_plain_name(ident[1])))
@@ -187,23 +186,23 @@ def check_user(res) -> list:
             profile = res.files.profile.path
         except AttributeError:
             pass
-        out.append(Finding(CHECK, ERROR,
+        out.append(Finding(ids.USER_IDENTITY, ERROR,
                            "Unknown user: every Metaflow run here fails with \"Metaflow could not determine "
                            "your user name based on environment variables ($USERNAME etc.)\": %s" % reason,
                            key=USER_KEY, fix=unknown_user_fix(profile),
                            detail={"identity_type": None, "chain": detail_chain}))
     # Traps worth their own line.
-    if rk is not None and user_value == "" and rk.source == "env":
+    if rk is not None and user_value == "" and rk.source == Source.ENV:
         hidden = [l for l in (rk.overrides or []) if l.value not in (None, "")]
         if hidden:
             h = hidden[0]
-            out.append(Finding(CHECK, WARNING,
+            out.append(Finding(ids.USER_IDENTITY, WARNING,
                                "METAFLOW_USER is set but empty in the environment, which hides %r from %s "
                                "(an empty variable still wins over config files)"
                                % (h.value, where(h.source, h.origin, h.location)),
                                key=USER_KEY, fix="unset METAFLOW_USER"))
     if user_value == "root":
-        out.append(Finding(CHECK, WARNING,
+        out.append(Finding(ids.USER_IDENTITY, WARNING,
                            "METAFLOW_USER=root (from %s) is skipped: Metaflow never uses 'root' as a user name"
                            % where(rk.source, rk.origin, rk.location),
                            key=USER_KEY, location=rk.location,
@@ -212,7 +211,7 @@ def check_user(res) -> list:
         cf = getattr(getattr(res, "files", None), cf_name, None)
         data_ = getattr(cf, "data", None) if cf is not None else None
         if isinstance(data_, dict) and TOKEN in data_:
-            out.append(Finding(CHECK, WARNING,
+            out.append(Finding(ids.USER_IDENTITY, WARNING,
                                "%s in %s is ignored: Metaflow reads the production token only from the "
                                "environment" % (TOKEN, cf.path),
                                key=TOKEN, location=cf.location_of(TOKEN) if hasattr(cf, "location_of") else None,

@@ -22,6 +22,7 @@ from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .files import ConfigFiles, config_files
+from .plugin_list import enabled_plugins
 
 
 @dataclass
@@ -328,18 +329,11 @@ def _plugin_list_error(category: str, value: Any, names: list) -> Optional[str]:
     if not isinstance(value, (list, str, dict)):
         return "TypeError: '%s' object is not iterable (ENABLED_%s must be a JSON list)" % (
             type(value).__name__, category.upper())
-    enabled = []
     for item in value:
         if not isinstance(item, str):
             return "AttributeError: '%s' object has no attribute 'startswith' (plugin names are strings)" % (
                 type(item).__name__)
-        if item.startswith("-"):
-            enabled = [e for e in enabled if e != item[1:]]
-        else:
-            name = item[1:] if item.startswith("+") else item
-            if name not in enabled:
-                enabled.append(name)
-    unknown = [e for e in enabled if e not in names]
+    unknown = [e for e in enabled_plugins(value) if e not in names]
     if not unknown:
         return None
     how = " (a plain string is read letter by letter: use a JSON list in a config file)" if isinstance(value, str) else ""

@@ -17,6 +17,7 @@ import os
 import stat
 from typing import Callable, Iterable, List, Optional, Tuple
 
+from ..checks import ids
 from .detect import kind_from_content, kind_from_name
 from .jsonfile import is_metaflow_config_path
 from .model import FileProblem, Occurrence, ScanResult
@@ -40,6 +41,7 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
 
     metaflow_config: True when the caller knows this JSON is a Metaflow config file
     (wherever it lives); None decides from the path and the content."""
+    # The scanners are imported on first use: `lint` without paths needs none of them.
     from .dockerfile import scan_dockerfile
     from .envfile import scan_env, scan_shell
     from .generic import merge
@@ -75,7 +77,7 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
 
 def _skipped(path: str, kind: str, message: str, severity: str = "skipped") -> ScanResult:
     r = ScanResult(path=path, kind="skipped")
-    r.problems.append(FileProblem("lint.file-skipped", severity, message))
+    r.problems.append(FileProblem(ids.LINT_FILE_SKIPPED, severity, message))
     return r
 
 
@@ -122,14 +124,14 @@ def scan_file(path: str, explicit: bool = False, kind: Optional[str] = None) -> 
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         if config:
             problems.append(FileProblem(
-                "config.file-invalid", "error",
+                ids.CONFIG_FILE_INVALID, "error",
                 "Metaflow config file is not valid UTF-8 (byte 0x%02x): every `import "
                 "metaflow` fails with UnicodeDecodeError" % data[e.start],
                 line=line, column=col, fix="Save the file as UTF-8.",
             ))
         else:
             problems.append(FileProblem(
-                "lint.file-encoding", "warning",
+                ids.LINT_FILE_ENCODING, "warning",
                 "not valid UTF-8 (byte 0x%02x): read with replacement characters"
                 % data[e.start],
                 line=line, column=col, fix="Save the file as UTF-8.",

@@ -12,6 +12,7 @@ import json
 import re
 from json.decoder import scanstring
 
+from ..checks import ids
 from .generic import merge
 from .model import CONFIG_KEY, JSON_KEY, FileProblem, Occurrence
 from .text import LineIndex
@@ -102,7 +103,7 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
     except json.JSONDecodeError as e:
         if config_path:
             problems.append(FileProblem(
-                "config.file-invalid", "error",
+                ids.CONFIG_FILE_INVALID, "error",
                 "invalid JSON in Metaflow config file: %s (every `import metaflow` fails "
                 "with a bare JSONDecodeError that names no file)" % e.msg,
                 line=e.lineno, column=e.colno,
@@ -111,19 +112,19 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
             ))
         else:
             problems.append(FileProblem(
-                "lint.parse-error", "warning",
+                ids.LINT_PARSE_ERROR, "warning",
                 "invalid JSON (%s): names found by text only" % e.msg,
                 line=e.lineno, column=e.colno,
             ))
         return merge(text, li, occs)
     except RecursionError:
-        problems.append(FileProblem("lint.parse-error", "warning",
+        problems.append(FileProblem(ids.LINT_PARSE_ERROR, "warning",
                                     "JSON nested too deeply: names found by text only"))
         return merge(text, li, occs)
 
     if config_path and not isinstance(data, dict):
         problems.append(FileProblem(
-            "config.file-invalid", "error",
+            ids.CONFIG_FILE_INVALID, "error",
             "Metaflow config file holds a JSON %s, not an object: Metaflow fails on the "
             "first key it looks up" % type(data).__name__,
             line=1, column=1, fix="Make the file a JSON object: {\"METAFLOW_...\": ...}",

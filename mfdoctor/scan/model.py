@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..settings import id_matches
+
 # Occurrence contexts (what kind of syntax the name was found in).
 ENV_FILE = "env-file"  # KEY=VALUE line of a .env file
 SHELL = "shell"  # export KEY=VALUE / KEY=VALUE in a shell script
@@ -73,6 +75,4 @@ class ScanResult:
             return False
         if not ids:
             return True
-        from ..settings import id_matches
-
         return any(id_matches(check, pat) for pat in ids)

@@ -10,6 +10,8 @@ import ast
 import bisect
 import re
 
+from ..checks import ids
+from ..pyast import is_environ_attribute, string_constant
 from .generic import merge, name_hits
 from .model import ASSIGN, PY_READ, PY_SET, FileProblem, Occurrence
 from .text import LineIndex
@@ -27,19 +29,6 @@ def _needs_ast(text: str, hits: list) -> bool:
     if any(w in text for w in _AST_WORDS):
         return True
     return any(_AFTER_NAME.match(text, end) for _, _, end in hits)
-
-
-def _is_environ(node) -> bool:
-    # os.environ, environ (from os import environ)
-    if isinstance(node, ast.Attribute):
-        return node.attr == "environ"
-    return isinstance(node, ast.Name) and node.id == "environ"
-
-
-def _str_const(node):
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
 
 
 def _callee(call):
@@ -67,7 +56,7 @@ class _Visitor(ast.NodeVisitor):
         return len(text.encode("utf-8")[: node.col_offset].decode("utf-8", "replace")) + 1
 
     def _add(self, name_node, context, value=None, has_value=False, value_node=None):
-        name = _str_const(name_node)
+        name = string_constant(name_node)
         if name is None or not _FULL_NAME.fullmatch(name):
             return
         o = Occurrence(name=name, line=name_node.lineno, column=self._col(name_node),
@@ -78,13 +67,13 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Assign(self, node):
         for t in node.targets:
-            if isinstance(t, ast.Subscript) and _is_environ(t.value):
-                v = _str_const(node.value)
+            if isinstance(t, ast.Subscript) and is_environ_attribute(t.value):
+                v = string_constant(node.value)
                 self._add(t.slice, PY_SET, v, v is not None, node.value)
         self.generic_visit(node)
 
     def visit_Subscript(self, node):
-        if _is_environ(node.value) and isinstance(node.ctx, ast.Load):
+        if is_environ_attribute(node.value) and isinstance(node.ctx, ast.Load):
             self._add(node.slice, PY_READ)
         self.generic_visit(node)
 
@@ -92,17 +81,17 @@ class _Visitor(ast.NodeVisitor):
         fn, owner = _callee(node)
         args = node.args
         if args:
-            if fn in ("get", "pop") and owner is not None and _is_environ(owner):
+            if fn in ("get", "pop") and owner is not None and is_environ_attribute(owner):
                 self._add(args[0], PY_READ)
             elif fn == "getenv":
                 self._add(args[0], PY_READ)
-            elif (fn == "setdefault" and owner is not None and _is_environ(owner)) or fn == "putenv":
-                v = _str_const(args[1]) if len(args) > 1 else None
+            elif (fn == "setdefault" and owner is not None and is_environ_attribute(owner)) or fn == "putenv":
+                v = string_constant(args[1]) if len(args) > 1 else None
                 self._add(args[0], PY_SET, v, v is not None, args[1] if len(args) > 1 else None)
         if fn == "dict" and owner is None:
             for kw in node.keywords:
                 if kw.arg and _FULL_NAME.fullmatch(kw.arg):
-                    v = _str_const(kw.value)
+                    v = string_constant(kw.value)
                     o = Occurrence(name=kw.arg, line=kw.lineno, column=self._col(kw),
                                    context=PY_SET, value=v, has_value=v is not None)
                     self.occs.append(o)
@@ -112,7 +101,7 @@ class _Visitor(ast.NodeVisitor):
         for k, v in zip(node.keys, node.values):
             if k is None:
                 continue
-            val = _str_const(v)
+            val = string_constant(v)
             self._add(k, PY_SET, val, val is not None, v)
         self.generic_visit(node)
 
@@ -135,7 +124,7 @@ def scan_python(text: str, li: LineIndex, problems: list) -> list:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         problems.append(FileProblem(
-            "lint.parse-error", "info",
+            ids.LINT_PARSE_ERROR, "info",
             "not parseable as Python (%s): names found by text only"
             % (getattr(e, "msg", None) or type(e).__name__),
             line=getattr(e, "lineno", None), column=getattr(e, "offset", None),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ..checks import ids
 from .generic import merge
 from .model import K8S_ENV, YAML_LIST, YAML_MAP, FileProblem, Occurrence
 from .text import LineIndex
@@ -106,7 +107,7 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
         yaml, Loader = _loader()
     except ImportError:
         problems.append(FileProblem(
-            "lint.parse-error", "info",
+            ids.LINT_PARSE_ERROR, "info",
             "PyYAML is not installed: YAML structure not read, names found by text only",
         ))
         return merge(text, li, occs)
@@ -119,7 +120,7 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
         if "{{" not in text:  # Helm/Jinja templates are not YAML before rendering
             mark = getattr(e, "problem_mark", None)
             problems.append(FileProblem(
-                "lint.parse-error", "warning",
+                ids.LINT_PARSE_ERROR, "warning",
                 "invalid YAML (%s): names found by text only"
                 % (getattr(e, "problem", None) or str(e).splitlines()[0]),
                 line=mark.line + 1 if mark else None,
@@ -127,6 +128,6 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
             ))
     except RecursionError:
         occs = []
-        problems.append(FileProblem("lint.parse-error", "warning",
+        problems.append(FileProblem(ids.LINT_PARSE_ERROR, "warning",
                                     "YAML nested too deeply: names found by text only"))
     return merge(text, li, occs)

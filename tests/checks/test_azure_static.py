@@ -21,6 +21,7 @@ import pytest
 
 from mfdoctor.checks import azure_rules as R
 from mfdoctor.checks import azure_static as A
+from mfdoctor.checks import keyvault_ids as K
 from mfdoctor.findings import ERROR, OK, WARNING
 
 try:
@@ -317,7 +318,7 @@ def test_secret_id_differential(secret_run):
     mismatches = []
     counts = {"mf": 0, "azure": 0, "ok": 0}
     for c, v in zip(cases, verdicts):
-        fs, parsed = A.check_secret_id(c["id"], vault_prefix=c["prefix"], env_var_name=c["env_var_name"])
+        fs, parsed = K.check_secret_id(c["id"], vault_prefix=c["prefix"], env_var_name=c["env_var_name"])
         azure_bad = v["ok"] and not azure_vault_ok(_vault_of(v["vault_url"]))
         expected = (not v["ok"]) or azure_bad
         counts["mf" if not v["ok"] else ("azure" if azure_bad else "ok")] += 1
@@ -378,20 +379,20 @@ def test_vault_prefix_fix(prefix, fixed):
 
 
 def test_secret_id_messages_and_env_names():
-    fs, p = A.check_secret_id("api-key", vault_prefix="https://my-kv.vault.azure.net")
+    fs, p = K.check_secret_id("api-key", vault_prefix="https://my-kv.vault.azure.net")
     ok = fs[0]
     assert ok.severity == OK and "$api_key" in ok.message and "not API_KEY" in ok.message
-    assert A.injected_env_var_name("api-key") == "api_key"
-    assert A.injected_env_var_name(secret_id="https://my-kv.vault.azure.net/secrets/Db-Pass/"
+    assert K.injected_env_var_name("api-key") == "api_key"
+    assert K.injected_env_var_name(secret_id="https://my-kv.vault.azure.net/secrets/Db-Pass/"
                                    "ec96f02080254f109c51a1f14cdb1931") == "Db_Pass"
-    assert A.injected_env_var_name("x", env_var_name="my-var.name/x") == "my_var_name_x"
-    f = errors(A.check_secret_id("api_key", vault_prefix="https://my-kv.vault.azure.net")[0])[0]
+    assert K.injected_env_var_name("x", env_var_name="my-var.name/x") == "my_var_name_x"
+    f = errors(K.check_secret_id("api_key", vault_prefix="https://my-kv.vault.azure.net")[0])[0]
     assert f.suggestion == "api-key" and "'_'" in f.message
-    f = errors(A.check_secret_id("api-key", vault_prefix=None)[0])[0]
+    f = errors(K.check_secret_id("api-key", vault_prefix=None)[0])[0]
     assert "METAFLOW_AZURE_KEY_VAULT_PREFIX" in f.fix
-    f = errors(A.check_secret_id("METAFLOW-TOKEN", vault_prefix="https://my-kv.vault.azure.net")[0])[0]
+    f = errors(K.check_secret_id("METAFLOW-TOKEN", vault_prefix="https://my-kv.vault.azure.net")[0])[0]
     assert "METAFLOW_TOKEN" in f.message
-    w = A.check_secret_id("api-key/ZZ96f02080254f109c51a1f14cdb1931", vault_prefix="https://my-kv.vault.azure.net")[0]
+    w = K.check_secret_id("api-key/ZZ96f02080254f109c51a1f14cdb1931", vault_prefix="https://my-kv.vault.azure.net")[0]
     assert [x.severity for x in w] == [WARNING, OK]
 
 

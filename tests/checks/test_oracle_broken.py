@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lint_helpers import PYTHON, clean_env, run_mfdoctor
+from env_helpers import PYTHON, clean_env, run_mfdoctor
 
 FLOW = '''from metaflow import FlowSpec, step
 

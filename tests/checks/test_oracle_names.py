@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from lint_helpers import PYTHON, clean_env, resolve_in
+from env_helpers import PYTHON, clean_env, resolve_in
 
 ORACLE = r'''
 import json, os, re

@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from lint_helpers import PYTHON, ROOT, clean_env
+from env_helpers import PYTHON, ROOT, clean_env
 
 
 def test_bench_lint_smoke(home, tmp_path):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 
-from lint_helpers import PYTHON, clean_env, lint_json, resolve_in, run_mfdoctor
+from env_helpers import PYTHON, clean_env, lint_json, resolve_in, run_mfdoctor
 from mfdoctor.checks.lint import run_lint
 from mfdoctor.findings import Report
 from mfdoctor.render import report_github, report_human, report_json, report_sarif

@@ -1,4 +1,4 @@
-"""Helpers for the lint tests: run mfdoctor and the real Metaflow as
+"""Helpers shared by the tests (lint, checks, render, bench): run mfdoctor and the real Metaflow as
 subprocesses with a controlled environment and working directory, and
 resolve a controlled configuration in-process."""
 
@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
 
 

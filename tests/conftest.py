@@ -1,5 +1,5 @@
-"""Fixtures for the lint tests: an isolated HOME per test and one catalog cache
-for the whole session (helpers are in lint_helpers.py)."""
+"""Fixtures for every test directory: an isolated HOME per test and one catalog cache
+for the whole session (subprocess and resolution helpers are in env_helpers.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,16 @@
+"""The names of the Azure settings the offline checks read (the Key Vault prefix
+is in `keyvault_ids`, which the flow checks share)."""
+
+SYSROOT_KEY = "METAFLOW_DATASTORE_SYSROOT_AZURE"
+ENDPOINT_KEY = "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT"
+WORKLOAD_KEY = "METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE"
+CLIENT_PROVIDER_KEY = "METAFLOW_DEFAULT_AZURE_CLIENT_PROVIDER"
+SECRETS_BACKEND_KEY = "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"
+# Roots that default to the sysroot joined with a suffix; checked only when set.
+DERIVED_ROOT_KEYS = (
+    "METAFLOW_DATATOOLS_AZUREROOT",
+    "METAFLOW_CARD_AZUREROOT",
+    "METAFLOW_CONDA_PACKAGE_AZUREROOT",
+)
+WORKLOAD_CHOICES = ("general", "high_throughput")
+DEFAULT_AZURE_CLIENT_PROVIDERS = ("azure-default",)

@@ -1,0 +1,36 @@
+"""One flow file being scanned: its settings, what has been found so far, and the
+`add` that every check of a decorator or source reports through."""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+from ...findings import Location
+from .. import ids
+from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS
+from ..messages import finding
+from .model import FlowScan
+
+
+class FlowFile:
+    """A flow file's scan in progress. `imports` and `flows` are set once it parsed."""
+
+    def __init__(self, path: str, *, default_backend: Optional[str], known_backends: Sequence[str],
+                 env: Optional[Mapping[str, str]], vault_prefix: Optional[str]):
+        self.path = path
+        self.default_backend = default_backend
+        self.known = list(known_backends) or list(DEFAULT_SECRETS_BACKENDS)
+        self.env = env
+        self.vault_prefix = vault_prefix
+        self.scan = FlowScan(path)
+        self.imports = None  # discover.MetaflowImports
+        self.flows = {}  # flow class name -> ast.ClassDef
+
+    def loc(self, node) -> Location:
+        return Location(self.path, getattr(node, "lineno", None),
+                        (node.col_offset + 1) if hasattr(node, "col_offset") else None)
+
+    def add(self, severity, message, node, *, fix=None, suggestion=None, check=ids.FLOW_SECRETS, **detail):
+        self.scan.findings.append(finding(
+            check, severity, message, fix=fix, suggestion=suggestion,
+            location=self.loc(node) if node is not None else Location(self.path), **detail))
