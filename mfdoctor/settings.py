@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional
 
-from .checks import ids
+from . import ids
 from .findings import WARNING, Finding, Location, Report
 from .suggest import suggest
 

@@ -28,7 +28,7 @@ CONFIG_MAY_NOT_IMPORT = ("mfdoctor.render", "mfdoctor.checks")
 # Renderers see findings, the registry and the view of `show`, never what computes them.
 RENDER_MAY_IMPORT = {
     "mfdoctor",  # the package itself: `__version__` (SARIF's tool version)
-    "mfdoctor.findings", "mfdoctor.checks.registry", "mfdoctor.checks.ids",
+    "mfdoctor.findings", "mfdoctor.checks.registry", "mfdoctor.ids",
     "mfdoctor.vocabulary", "mfdoctor.redact", "mfdoctor.view",
 }
 RENDER_MAY_IMPORT_EXTERNAL = set(sys.stdlib_module_names) | {"rich", "typer"}
@@ -251,14 +251,10 @@ def package():
     return read_package()
 
 
-@pytest.mark.xfail(strict=False, reason="modules of other rooms are split on their branches: "
-                                        "passes once the split branches merge")
 def test_no_module_over_the_size_limit(package):
     assert oversized(package) == []
 
 
-@pytest.mark.xfail(strict=False, reason="checks/flows imports azure_static's _suggest_name until "
-                                        "the split branches merge")
 def test_no_use_of_private_names_of_other_modules(package):
     assert private_uses(package) == []
 
@@ -272,8 +268,6 @@ def test_render_imports_only_findings_registry_and_view(package):
                           RENDER_MAY_IMPORT_EXTERNAL) == []
 
 
-@pytest.mark.xfail(strict=False, reason="cycles among other rooms' modules are broken on their "
-                                        "branches: passes once the split branches merge")
 def test_no_import_cycle(package):
     assert import_cycles(package) == []
 
@@ -327,12 +321,12 @@ def test_rule_config_layer():
     mods = _pkg({
         "config/__init__": "from .resolve import r\n", "config/resolve": "from ..findings import F\n",
         "config/explain": "def f():\n    from ..render.show_json import key_dict\n",
-        "config/x": "from ..checks import ids\n",
-        "checks/ids": "", "findings": "", "render/__init__": "", "render/show_json": "",
+        "config/x": "from ..checks import registry\n",
+        "checks/registry": "", "findings": "", "render/__init__": "", "render/show_json": "",
     })
     assert forbidden_imports(all_imports(mods), "mfdoctor.config", CONFIG_MAY_NOT_IMPORT) == [
         "mfdoctor.config.explain:2 imports mfdoctor.render.show_json",
-        "mfdoctor.config.x:1 imports mfdoctor.checks.ids",
+        "mfdoctor.config.x:1 imports mfdoctor.checks.registry",
     ]
 
 

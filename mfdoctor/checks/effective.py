@@ -7,7 +7,7 @@ from typing import List
 
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..vocabulary import USER_SET, Source
-from . import ids
+from .. import ids
 from .fixtext import FILE_SOURCES
 from .messages import quote
 

@@ -17,7 +17,7 @@ from ..findings import ERROR, OK, SKIPPED, WARNING, Location
 from ..redact import redact_text
 from ..suggest import suggest
 from . import azure_rules as R
-from . import ids
+from .. import ids
 from .messages import PYTHON, finding, quote
 
 VAULT_PREFIX_KEY = "METAFLOW_AZURE_KEY_VAULT_PREFIX"

@@ -19,7 +19,7 @@ from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
 from ..settings import Settings
 from ..vocabulary import USER_SET, Source
-from . import ids
+from .. import ids
 from .effective import check_effective
 from .fixtext import FILE_SOURCES
 from .messages import quote

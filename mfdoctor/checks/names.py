@@ -13,7 +13,7 @@ from typing import Iterable, List, Optional
 from ..findings import ERROR, WARNING, Finding, Location
 from ..suggest import Suggester
 from ..vocabulary import PREFIX
-from . import ids
+from .. import ids
 
 # Old names Metaflow no longer reads (or never read), and what it reads instead.
 RENAMED = {

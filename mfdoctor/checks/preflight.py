@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..findings import ERROR, SKIPPED, WARNING, Finding, Report
-from . import ids
+from .. import ids
 from .azure_static import azure_applies, run_azure_static
 from .flows import collect_secret_refs, find_flow_files
 from .lint import run_lint

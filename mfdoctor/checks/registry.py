@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from . import ids
+from .. import ids
 
 
 @dataclass(frozen=True)

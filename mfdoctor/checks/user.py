@@ -27,7 +27,7 @@ from typing import Mapping, Optional
 from ..findings import ERROR, OK, WARNING, Finding, Location
 from ..redact import REDACTED, fingerprint
 from ..vocabulary import Source
-from . import ids
+from .. import ids
 from .fixtext import where
 
 TOKEN = "METAFLOW_PRODUCTION_TOKEN"

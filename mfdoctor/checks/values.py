@@ -18,7 +18,7 @@ from ..config.plugin_list import plugin_item
 from ..findings import ERROR, INFO, WARNING
 from ..suggest import suggest
 from ..vocabulary import PREFIX
-from . import ids
+from .. import ids
 from .messages import quote
 
 # Key -> (plugin category, when an unknown name fails).

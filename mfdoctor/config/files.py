@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
+from .. import ids
 from ..findings import ERROR, WARNING, Finding, Location
 from ..vocabulary import Source
 
@@ -84,7 +85,7 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
         blocked = _hidden_by_permissions(path)
         if blocked:
             cf.problems.append(Finding(
-                "config.file-invalid", WARNING,
+                ids.CONFIG_FILE_INVALID, WARNING,
                 "Cannot look into %s (permission denied), so Metaflow cannot see %s and "
                 "silently runs without it." % (blocked, path),
                 fix="Give the user running Metaflow access: chmod u+rx %s" % blocked,
@@ -96,7 +97,7 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
     def bad(msg, line=None, col=None, fix=None):
         cf.problems.append(
             Finding(
-                "config.file-invalid", ERROR, msg, fix=fix,
+                ids.CONFIG_FILE_INVALID, ERROR, msg, fix=fix,
                 location=Location(path, line, col),
             )
         )
@@ -174,7 +175,7 @@ def profile_file(env: Mapping[str, str]) -> ConfigFile:
         guess = suggest(profile, named)
         cf.problems.append(
             Finding(
-                "config.profile-missing", ERROR,
+                ids.CONFIG_PROFILE_MISSING, ERROR,
                 "METAFLOW_PROFILE=%s but %s does not exist: every `import metaflow` fails "
                 "(\"Unable to locate METAFLOW_PROFILE\"). Profiles in %s: %s."
                 % (profile, path, home, listing),
@@ -198,7 +199,7 @@ def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
         blocked = _hidden_by_permissions(check)
         if blocked:
             notes.append(Finding(
-                "config.file-invalid", WARNING,
+                ids.CONFIG_FILE_INVALID, WARNING,
                 "Cannot look into %s (permission denied): Metaflow cannot tell whether %s "
                 "exists there and keeps looking further up." % (blocked, check),
                 fix="Give the user running Metaflow access: chmod u+rx %s" % blocked,
@@ -208,7 +209,7 @@ def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
             # A dangling link, a symlink loop or a plain file: Metaflow skips it silently.
             notes.append(
                 Finding(
-                    "config.file-invalid", WARNING,
+                    ids.CONFIG_FILE_INVALID, WARNING,
                     "%s exists but is not a directory (a file, a dangling symlink or a "
                     "symlink loop); Metaflow skips it and keeps looking further up."
                     % check,

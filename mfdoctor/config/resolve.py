@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from .. import ids
 from ..catalog import Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
 from ..catalog.model import literal_value
@@ -370,7 +371,7 @@ def _extension_problems(catalog: Catalog) -> list:
     for ext in catalog.extensions:
         for msg in ext.get("errors", []):
             out.append(Finding(
-                "config.extension", ERROR,
+                ids.CONFIG_EXTENSION, ERROR,
                 "Metaflow extension %s: %s" % (ext.get("name"), msg),
                 fix="Fix or uninstall the extension package %s." % (ext.get("package") or ext.get("name")),
                 location=Location(ext["root"]) if ext.get("root") else None,

@@ -15,7 +15,7 @@ from typing import Optional
 from rich.console import Console
 from rich.text import Text
 
-from ..checks.ids import AREA_ORDER
+from ..ids import AREA_ORDER
 from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
 from .console import make_console
 from .summary import summary_line

@@ -17,7 +17,7 @@ import os
 import stat
 from typing import Callable, Iterable, List, Optional, Tuple
 
-from ..checks import ids
+from .. import ids
 from .detect import kind_from_content, kind_from_name
 from .jsonfile import is_metaflow_config_path
 from .model import FileProblem, Occurrence, ScanResult

@@ -12,7 +12,7 @@ import json
 import re
 from json.decoder import scanstring
 
-from ..checks import ids
+from .. import ids
 from .generic import merge
 from .model import CONFIG_KEY, JSON_KEY, FileProblem, Occurrence
 from .text import LineIndex

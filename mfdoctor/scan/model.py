@@ -39,6 +39,10 @@ class Occurrence:
     # Where the value starts, when known (for value findings).
     value_line: Optional[int] = None
     value_column: Optional[int] = None
+    # The unrendered template placeholder found in the value ("${var}", "{{ .Values.x }}",
+    # "<your-bucket>", ...), or None. Such a value is unknown until the template is
+    # rendered: its value checks are skipped with that reason; the name is still checked.
+    template: Optional[str] = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ import ast
 import bisect
 import re
 
-from ..checks import ids
+from .. import ids
 from ..pyast import is_environ_attribute, string_constant
 from .generic import merge, name_hits
 from .model import ASSIGN, PY_READ, PY_SET, FileProblem, Occurrence

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..checks import ids
+from .. import ids
 from .generic import merge
 from .model import K8S_ENV, YAML_LIST, YAML_MAP, FileProblem, Occurrence
 from .text import LineIndex

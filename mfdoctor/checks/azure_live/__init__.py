@@ -1,7 +1,7 @@
 """Live Azure probes for `mfdoctor check azure`: credential, container, RBAC, Key Vault.
 
 Entry point: `run_live(settings, timeout=15.0, read_only=False, verbose=False)`
-returns findings with the ids in `checks.ids.AZURE_LIVE`. Build the settings with
+returns findings with the ids in `mfdoctor.ids.AZURE_LIVE`. Build the settings with
 `settings_from_resolution(res, ...)` from a config Resolution, or directly.
 
 Where things live: `settings` (what the probes read), `runner` (the probes run

@@ -13,7 +13,7 @@ import time
 from typing import Any, Mapping
 
 from ...findings import ERROR, WARNING, Finding
-from ..ids import AZURE_CREDENTIAL
+from ...ids import AZURE_CREDENTIAL
 
 EXPIRY_WARNING_S = 600
 

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 from ...findings import ERROR, OK, SKIPPED, Finding
 from ...redact import redact_text
 from ..azure_rules import mf_parse_azure_full_path
-from ..ids import AZURE_CONTAINER
+from ...ids import AZURE_CONTAINER
 from . import errors as E
 from .deadline import Deadline
 from .settings import ENDPOINT_KEY, SYSROOT_KEY

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ...findings import ERROR, INFO, OK, Finding
-from ..ids import AZURE_CREDENTIAL
+from ...ids import AZURE_CREDENTIAL
 from .chain import CHAIN_ORDER, Link, configuration, excluded, first_line, observe
 from .claims import claim_findings, subject, token_claims
 from .deadline import Deadline

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
 from ...redact import redact_text
 from ..azure_rules import mf_parse_secret_id
-from ..ids import AZURE_KEYVAULT
+from ...ids import AZURE_KEYVAULT
 from . import errors as E
 from .settings import ENDPOINT_KEY
 

@@ -18,7 +18,7 @@ import re
 from typing import Optional
 
 from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
-from ..ids import AZURE_RBAC
+from ...ids import AZURE_RBAC
 from . import errors as E
 from .arm import Arm, ArmError
 from .settings import SYSROOT_KEY

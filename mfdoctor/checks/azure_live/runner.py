@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding
-from ..ids import AZURE_CONTAINER, AZURE_CREDENTIAL, AZURE_KEYVAULT, AZURE_LIVE, AZURE_RBAC
+from ...ids import AZURE_CONTAINER, AZURE_CREDENTIAL, AZURE_KEYVAULT, AZURE_LIVE, AZURE_RBAC
 from .container import probe_container
 from .credential import probe_credential, silence_azure_logging
 from .deadline import Deadline, Task

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ...findings import ERROR, OK, Location
-from .. import ids
+from ... import ids
 from ..fixtext import set_value, unset_value
 from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS, suggest_plugin_name
 from ..messages import PYTHON, finding, quote

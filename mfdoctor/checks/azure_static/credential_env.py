@@ -9,7 +9,7 @@ import re
 from typing import Mapping
 
 from ...findings import ERROR, INFO, OK, WARNING
-from .. import ids
+from ... import ids
 from ..messages import PYTHON, finding, quote
 
 # AZURE_* variables read by azure-identity's DefaultAzureCredential (1.27).

@@ -14,7 +14,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from ...findings import ERROR, OK, WARNING, Finding, Location
 from ...redact import has_url_secret, redact_text
-from .. import ids
+from ... import ids
 from ..fixtext import set_value
 from ..messages import PYTHON, finding, quote
 from .hosts import BLOB_CLOUDS, is_ip_or_local, storage_host

@@ -9,7 +9,7 @@ from typing import Mapping, Optional
 
 from ...findings import ERROR, OK, WARNING
 from ...vocabulary import Source
-from .. import ids
+from ... import ids
 from ..fixtext import set_value
 from ..messages import PYTHON, finding, quote
 

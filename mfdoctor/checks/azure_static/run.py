@@ -8,7 +8,7 @@ from typing import Sequence
 
 from ...findings import ERROR
 from ...vocabulary import Source
-from .. import ids
+from ... import ids
 from ..fixtext import unset_value, where
 from ..flows import run_flow_checks
 from ..keyvault_ids import AZ_KEY_VAULT, DEFAULT_SECRETS_BACKENDS, VAULT_PREFIX_KEY

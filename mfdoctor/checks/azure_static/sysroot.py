@@ -10,7 +10,7 @@ from typing import Optional
 from ...findings import ERROR, OK, WARNING, Location
 from ...redact import redact_text
 from .. import azure_rules as R
-from .. import ids
+from ... import ids
 from ..fixtext import set_value
 from ..messages import PYTHON, finding, quote
 from .hosts import is_ip_or_local, storage_host

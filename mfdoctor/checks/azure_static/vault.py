@@ -9,7 +9,7 @@ from urllib.parse import urlparse, urlsplit
 
 from ...findings import ERROR, OK, WARNING, Location
 from .. import azure_rules as R
-from .. import ids
+from ... import ids
 from ..fixtext import set_value
 from ..keyvault_ids import (VAULT_PREFIX_KEY, check_env_var_collisions, check_secret_id,
                             injected_env_var_name, vault_url_guess)

@@ -9,7 +9,7 @@ import os
 from typing import Mapping, Optional, Sequence
 
 from ...findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding, Location
-from .. import ids
+from ... import ids
 from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS
 from .decorators import visit_class, visit_function
 from .discover import MetaflowImports, find_flow_files, flow_classes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Mapping, Optional, Sequence
 
 from ...findings import Location
-from .. import ids
+from ... import ids
 from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS
 from ..messages import finding
 from .model import FlowScan

@@ -11,7 +11,7 @@ from ...findings import ERROR, INFO, OK, SKIPPED, WARNING
 from ...pyast import UNRESOLVED, static_value, unparsed
 from ...redact import REDACTED
 from .. import azure_rules as R
-from .. import ids
+from ... import ids
 from ..keyvault_ids import (AZ_KEY_VAULT, check_env_var_collisions, check_secret_id,
                             injected_env_var_name, suggest_plugin_name)
 from ..messages import quote
@@ -210,28 +210,30 @@ def visit_dict_source(ff: FlowFile, d, el, fn, ctx):
                    "be a string - found %s\"" % (label, fn.name, type(backend)), el,
             fix='"type": "az-key-vault"', phase="task", **ctx)
             bad = True
-    sid = d.get("id")
-    if not isinstance(sid, str):
-        ff.add(ERROR, "@secrets source %s on step %s: \"Bad @secrets specification - 'id' must be a "
-               "string - found %s\"" % (label, fn.name, type(sid)), el,
-        fix='"id": "<secret-id>"', phase="task", **ctx)
-        bad = True
-    options = d.get("options", {})
-    if not isinstance(options, dict):
-        ff.add(ERROR, "@secrets source %s on step %s: \"Bad @secrets specification - 'option' must be "
-               "a dict - found %s\"" % (label, fn.name, type(options)), el,
-        fix='"options": {"env_var_name": "..."}', phase="task", **ctx)
-        bad = True
-    role = d.get("role")
-    if role is not None and not isinstance(role, str):
-        ff.add(ERROR, "@secrets source %s on step %s: \"Bad @secrets specification - 'role' must be a "
-               "str - found %s\"" % (label, fn.name, type(role)), el, phase="task", **ctx)
-        bad = True
+    for field, want, noun, fix in _FIELD_TYPES:
+        value = d.get(field, {} if field == "options" else None)
+        if field == "role" and value is None:
+            continue
+        if not isinstance(value, want):
+            ff.add(ERROR, "@secrets source %s on step %s: \"Bad @secrets specification - '%s' must be "
+                   "%s - found %s\"" % (label, fn.name, "option" if field == "options" else field, noun,
+                                        type(value)), el, fix=fix, phase="task", **ctx)
+            bad = True
+    sid, options, role = d.get("id"), d.get("options", {}), d.get("role")
     if bad:
         return None
     if _backend_problem(ff, backend, el, fn, ctx, sid, "dict"):
         return None
     return resolved(ff, backend, sid, options, role, el, fn, ctx, label)
+
+
+# Metaflow's own type checks of a dict source's fields (secrets_decorator.py), in its
+# order and words ('options' is called 'option' there): field, type, noun, fix.
+_FIELD_TYPES = (
+    ("id", str, "a string", '"id": "<secret-id>"'),
+    ("options", dict, "a dict", '"options": {"env_var_name": "..."}'),
+    ("role", str, "a str", None),
+)
 
 
 def key_vault_id(ff: FlowFile, sid, el, ctx, env_var_name, label):
