@@ -48,6 +48,11 @@ ExplainFormat = _formats("ExplainFormat", "explain")
 ReportFormat = _formats("ReportFormat", "report")
 
 
+# The remote targets of `show --target` and `check --target` (config/remote.py).
+Target = Enum("Target", [(t, t) for t in ("kubernetes", "argo-workflows", "batch",
+                                          "step-functions", "airflow")], type=str)
+
+
 class CheckGroup(str, Enum):
     all = "all"
     user = "user"
@@ -125,6 +130,8 @@ def show(
     ),
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
+    target: Optional[Target] = typer.Option(None, "--target", "-t", help="What a task on this remote target resolves (forwarded, set by Metaflow, default), and what stays behind."),
+    flows: Optional[List[str]] = typer.Option(None, "--flow", help="With --target: flow file whose @environment/@kubernetes(secrets=) to apply (repeatable; default: flows in the current directory)."),
     profile: Optional[str] = _profile_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
@@ -132,11 +139,29 @@ def show(
     from .view import Shown
 
     res = _resolve(profile)
-    _write("show", fmt, Shown(res, select_keys(res, patterns or [], all_keys)),
-           show_all=all_keys or bool(patterns))
+    shown = Shown(res, select_keys(res, patterns or [], all_keys))
+    if target is not None:
+        shown = _remote_shown(res, target.value, flows, patterns, all_keys)
+    elif flows:
+        _usage_error("--flow needs --target")
+    _write("show", fmt, shown, show_all=all_keys or bool(patterns))
     missing = unmatched_patterns(res, patterns or [])
     if missing:
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
+
+
+def _remote_shown(res, target: str, flows, patterns, all_keys):
+    missing = [p for p in flows or [] if not os.path.isfile(p)]
+    if missing:
+        _usage_error("no such flow file: %s" % ", ".join(missing))
+    from .checks.flows import find_flow_files
+    from .checks.flows.remote_decos import read_flows
+    from .config.remote import remote_view
+    from .config.select import select_keys
+    from .view import Shown
+
+    view = remote_view(res, target, read_flows(list(flows or []) or find_flow_files(res.cwd)))
+    return Shown(view.task, select_keys(view.task, patterns or [], all_keys), view)
 
 
 @app.command()
@@ -210,6 +235,7 @@ def check(
     management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
+    targets: Optional[List[Target]] = typer.Option(None, "--target", "-t", help="Remote target whose tasks must get the settings that matter (repeatable; default: the flows' @kubernetes/@batch)."),
     profile: Optional[str] = _profile_option(),
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
@@ -223,6 +249,7 @@ def check(
         group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
         timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
         vault_url=vault_url, storage_account_id=storage_account_id,
+        targets=[t.value for t in targets or []],
     )
     settings = load_settings(os.getcwd())
     report = run_check(_resolve(profile), opts, settings=settings)

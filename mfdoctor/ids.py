@@ -32,6 +32,10 @@ AZURE_CREDENTIAL_ENV = "azure.credential-env"
 AZURE_IMAGE = "azure.image"
 SECRETS_BACKEND = "secrets.backend"
 FLOW_SECRETS = "flow.secrets"
+REMOTE_STAYS_BEHIND = "remote.stays-behind"
+REMOTE_SERVICE_URL = "remote.service-url"
+REMOTE_DATASTORE = "remote.datastore"
+REMOTE_AZURE_CLIENT_PROVIDER = "remote.azure-client-provider"
 AZURE_CREDENTIAL = "azure.credential"
 AZURE_CONTAINER = "azure.container"
 AZURE_RBAC = "azure.rbac"
@@ -41,4 +45,4 @@ AZURE_KEYVAULT = "azure.keyvault"
 AZURE_LIVE = (AZURE_CREDENTIAL, AZURE_CONTAINER, AZURE_RBAC, AZURE_KEYVAULT)
 
 # Report areas (the part of an id before the dot), in the order reports show them.
-AREA_ORDER = ("config", "lint", "user", "secrets", "flow", "azure")
+AREA_ORDER = ("config", "lint", "user", "secrets", "flow", "remote", "azure")

@@ -20,6 +20,8 @@ class Shown:
 
     res: object  # a config.Resolution
     keys: list  # its ResolvedKeys
+    # `show --target T`: a config.remote.RemoteView; `res` is then the task's resolution.
+    remote: object = None
 
 
 def shown_value(rk, value):

@@ -20,6 +20,10 @@ class Source(str, Enum):
     PROFILE = "profile"  # $METAFLOW_HOME/config[_<profile>].json
     DEFAULT = "default"
     DERIVED = "derived"  # a default computed from other keys
+    # Only in a remote task's view (`show --target T`):
+    FORWARDED = "forwarded"  # Metaflow copied a local key's value into the task's env
+    METAFLOW = "metaflow"  # Metaflow sets it for the task itself (METAFLOW_USER=argo-workflows)
+    FLOW = "flow"  # the step's @environment(vars=...)
 
     # "%s" % Source.ENV and f"{Source.ENV}" give "env", as a plain string would.
     __str__ = str.__str__

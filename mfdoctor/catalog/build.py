@@ -9,7 +9,7 @@ from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 8
+FORMAT = 9
 
 _CORE_FILES = (
     "version.py",
@@ -24,7 +24,9 @@ _CORE_FILES = (
 
 def fingerprint_files(pkg_dir: str, extensions: bool = True) -> list:
     """The files whose change must invalidate the cached catalog."""
-    files = [os.path.join(pkg_dir, rel) for rel in _CORE_FILES]
+    from .remote import source_files  # small; only on a fingerprint
+
+    files = [os.path.join(pkg_dir, rel) for rel in _CORE_FILES] + source_files(pkg_dir)
     if extensions:
         # Imported here: with the bundled snapshot (no Metaflow installed) `show` never
         # loads the extension readers, which saves start-up time.
@@ -37,11 +39,15 @@ def fingerprint_files(pkg_dir: str, extensions: bool = True) -> list:
 
 
 def content_hashes(pkg_dir: str) -> dict:
-    """SHA-256 of each core file, to recognise the exact release the snapshot came from."""
+    """SHA-256 of each core and remote-target file, to recognise the exact release the
+    snapshot came from."""
     import hashlib  # only on a cold cache: spares every warm `show` the import
 
+    from .remote import source_files
+
+    rels = list(_CORE_FILES) + [os.path.relpath(p, pkg_dir) for p in source_files(pkg_dir)]
     out = {}
-    for rel in _CORE_FILES:
+    for rel in rels:
         try:
             with open(os.path.join(pkg_dir, rel), "rb") as f:
                 out[rel.replace(os.sep, "/")] = hashlib.sha256(f.read()).hexdigest()
@@ -60,6 +66,7 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
     # Imported here to save start-up time: the source readers are only needed when the
     # cache is cold.
     from . import sources
+    from .remote import remote_data
 
     config_src = _read(os.path.join(pkg_dir, "metaflow_config.py"))
     facts = sources.collect_all(pkg_dir)
@@ -83,6 +90,8 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
         "cli_envvars": sorted(cli),
         "cli_details": cli,
         "cli_parameter_prefixes": facts.get("cli_parameter_prefixes", {}),
+        # What each remote target (kubernetes, argo-workflows, ...) forwards to a task.
+        "remote": remote_data(pkg_dir),
         "extensions": [dict(ext, name=ext.get("org") or ext.get("package") or "extension")
                        for ext in facts["extensions"]],
     }

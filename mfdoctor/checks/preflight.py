@@ -15,7 +15,9 @@ from ..findings import ERROR, SKIPPED, WARNING, Finding, Report
 from .. import ids
 from .azure_static import azure_applies, run_azure_static
 from .flows import collect_secret_refs, find_flow_files
+from .flows.remote_decos import read_flows
 from .lint import run_lint
+from .remote import run_remote_checks
 from .user import check_user
 
 
@@ -31,6 +33,7 @@ class CheckOptions:
     management_url: Optional[str] = None
     vault_url: Optional[str] = None
     storage_account_id: Optional[str] = None
+    targets: list = field(default_factory=list)  # --target: remote targets to check
 
 
 def _timed(report: Report, name: str, fn):
@@ -45,6 +48,8 @@ def run_check(res, opts: CheckOptions, settings=None) -> Report:
         _timed(report, "config", lambda: run_lint(None, res=res, settings=settings))
     if opts.group in ("all", "user"):
         _timed(report, "user", lambda: check_user(res))
+    if opts.group == "all":
+        _timed(report, "remote", lambda: _remote(res, opts))
     # Asking for --secret or --flow is asking for the Azure checks, applicable or not.
     wanted = opts.group == "all" and (azure_applies(res) or opts.secrets or opts.flows)
     if opts.group == "azure" or wanted:
@@ -74,6 +79,12 @@ def without_duplicates(findings: list) -> list:
         f for f in findings
         if not (f.check.startswith("config.") and f.severity in _PROBLEMS and f.key in specific)
     ]
+
+
+def _remote(res, opts: CheckOptions) -> list:
+    """Settings that stay behind, for each --target or the flows' @kubernetes/@batch."""
+    flows = read_flows(list(opts.flows) or find_flow_files(res.cwd))
+    return run_remote_checks(res, flows, opts.targets)
 
 
 def _live(res, opts: CheckOptions, flows: list) -> list:

@@ -243,6 +243,42 @@ _CHECKS = [
         "collide, or already exist without `allow_override=True`. Values the AST cannot "
         "resolve are `skipped`, never guessed.",
     ),
+    # -- remote: what a task on Kubernetes, Argo, Batch... receives ---------------
+    CheckInfo(
+        ids.REMOTE_STAYS_BEHIND, "warning",
+        "A setting that matters in a remote task but is not sent to it.",
+        "Metaflow builds a remote task's environment explicitly (`mfdoctor show --target T` "
+        "shows it); a setting that lives only in this machine's config file or environment "
+        "and is not among the entries of that target falls back to its default in the pod "
+        "or container, unless the image carries its own config. Runs when the flows use "
+        "`@kubernetes`/`@batch` or for each `--target`. A step's `@environment(vars=...)` "
+        "counts as sending it; with Kubernetes secrets mounted (whose keys cannot be read "
+        "offline) the finding is `info`. Fix: `@environment`, a Kubernetes secret, the "
+        "image's config file.",
+    ),
+    CheckInfo(
+        ids.REMOTE_SERVICE_URL, "warning",
+        "The metadata service URL a remote task gets is one only this machine can reach.",
+        "A task receives `METAFLOW_SERVICE_URL` set to the local `SERVICE_INTERNAL_URL`, "
+        "which defaults to `SERVICE_URL`. A `localhost`, `127.0.0.1` or port-forward URL "
+        "works on the laptop but not in a pod. Fix: set `METAFLOW_SERVICE_INTERNAL_URL` to "
+        "the address pods use (e.g. the service's cluster DNS name).",
+    ),
+    CheckInfo(
+        ids.REMOTE_DATASTORE, "warning",
+        "The datastore is one the remote target cannot use (`local`; not `s3` on Batch).",
+        "`@kubernetes`, Argo Workflows and Airflow need a cloud datastore (`s3`, `azure`, "
+        "`gs`), `@batch` and Step Functions need `s3`; with any other Metaflow refuses to "
+        "start the step unless `--datastore` is given on the command line.",
+    ),
+    CheckInfo(
+        ids.REMOTE_AZURE_CLIENT_PROVIDER, "warning",
+        "An Azure client provider set here that a remote task does not receive.",
+        "No target forwards `DEFAULT_AZURE_CLIENT_PROVIDER` (the AWS and GCP ones travel on "
+        "plain Kubernetes only), so a task uses `azure-default` (DefaultAzureCredential) "
+        "whatever this machine says. Fix: `@environment`, a Kubernetes secret or the "
+        "image's config.",
+    ),
     # -- Azure, live --------------------------------------------------------------
     CheckInfo(
         ids.AZURE_CREDENTIAL, "error",

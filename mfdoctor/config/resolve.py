@@ -343,8 +343,12 @@ def _plugin_list_error(category: str, value: Any, names: list) -> Optional[str]:
 
 
 def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
-            profile: Optional[str] = None, catalog: Optional[Catalog] = None) -> Resolution:
-    """The effective configuration, as `import metaflow` would compute it here."""
+            profile: Optional[str] = None, catalog: Optional[Catalog] = None,
+            files: Optional[ConfigFiles] = None) -> Resolution:
+    """The effective configuration, as `import metaflow` would compute it here.
+
+    `files` replaces the config files found from `env` and `cwd` (a remote task's view
+    is resolved without the laptop's files)."""
     env = dict(os.environ if env is None else env)
     if profile is not None:
         env["METAFLOW_PROFILE"] = profile
@@ -357,7 +361,8 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
-    files = config_files(env, cwd, local_dir, local_file)
+    if files is None:
+        files = config_files(env, cwd, local_dir, local_file)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()

@@ -41,5 +41,24 @@ def render(res, keys) -> str:
     return "\n".join(lines)
 
 
+def render_remote(remote, keys) -> str:
+    """`show --target T --format env`: the config entries Metaflow puts into the task's
+    environment (forwarded, set by Metaflow, from @environment), to reproduce it."""
+    lines = ["# mfdoctor show --target %s --format env: what Metaflow %s sends to the task"
+             % (remote.target, remote.local.catalog.version)]
+    for rk in keys:
+        e = remote.entries.get(rk.name)
+        if e is None or e.value is None or e.condition is not None:
+            continue
+        line = "export %s=%s" % (rk.name, shlex.quote(_text(shown_value(rk, e.value))))
+        if rk.secret:
+            line += "  # secret, sha256:%s" % fingerprint(e.value)
+        lines.append(line + "  # %s %s" % (e.source, e.origin))
+    return "\n".join(lines)
+
+
 def write(shown: Shown, out, options) -> None:
+    if shown.remote is not None:
+        typer.echo(render_remote(shown.remote, shown.keys), file=out)
+        return
     typer.echo(render(shown.res, shown.keys), file=out)

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from ..view import Shown, key_dict
+from ..view import Shown, key_dict, shown_value
 
 SCHEMA = "mfdoctor/show/v1"
 
@@ -25,9 +25,33 @@ def show_document(res, keys) -> dict:
     }
 
 
-def render(res, keys) -> str:
-    return json.dumps(show_document(res, keys), indent=2, default=str)
+def remote_document(remote, keys) -> dict:
+    """`show --target T`: the task's keys, plus "target" and "not_forwarded"; "files"
+    and "metaflow" describe this machine, where the forwarded values are read."""
+    doc = show_document(remote.local, [])
+    doc["target"] = remote.target
+    out = []
+    for rk in keys:
+        kd = key_dict(rk)
+        entry = remote.entries.get(rk.name)
+        if entry is not None and entry.condition is None and entry.value is not None:
+            kd["sent"] = shown_value(rk, entry.value)  # the env entry's literal text
+        if entry is not None and entry.condition is not None:
+            kd["sent_when"] = entry.condition
+        out.append(kd)
+    doc["keys"] = out
+    doc["not_forwarded"] = [{"name": rk.name, "source": rk.source, "origin": rk.origin}
+                            for rk in remote.not_forwarded]
+    doc["kubernetes_secrets"] = [{"name": n, "origin": o} for n, o in remote.secrets]
+    doc["notes"] = list(remote.notes)
+    doc["catalog_missing"] = list(remote.missing)
+    return doc
+
+
+def render(res, keys, remote=None) -> str:
+    doc = remote_document(remote, keys) if remote is not None else show_document(res, keys)
+    return json.dumps(doc, indent=2, default=str)
 
 
 def write(shown: Shown, out, options) -> None:
-    typer.echo(render(shown.res, shown.keys), file=out)
+    typer.echo(render(shown.res, shown.keys, shown.remote), file=out)

@@ -18,6 +18,7 @@ from ..vocabulary import Source
 _SOURCE_STYLE = {
     Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green",
     Source.EXTENSION: "bold yellow", Source.DEFAULT: "dim", Source.DERIVED: "blue",
+    Source.FORWARDED: "bold cyan", Source.METAFLOW: "yellow", Source.FLOW: "bold magenta",
 }
 
 
@@ -54,18 +55,52 @@ def _cell(text: str, width: int) -> str:
     return text + " " * max(0, width - len(text))
 
 
-def segments(res, keys, show_all: bool = False) -> list:
+def remote_header(remote) -> str:
+    local = remote.local
+    return ("Target: %s (what a task there resolves: the environment Metaflow builds for it; "
+            "this machine's config files stay behind, and the image's own config file is not "
+            "known here)\nLocal config read from: %s%s\n%s" % (
+                remote.target, local.files.profile.path,
+                ", %s" % local.files.local.path if local.files.local is not None and local.files.local.exists else "",
+                header(local).splitlines()[-1]))
+
+
+def remote_sections(remote, ws: int) -> list:
+    """After the task's keys: what stays behind, Kubernetes secrets, notes."""
+    out = []
+    if remote.not_forwarded:
+        out.append(("\nStays behind (set here, not sent to %s; the task uses its default or "
+                    "the image's config):\n" % remote.target, "bold"))
+        wk = max(len(rk.name) for rk in remote.not_forwarded)
+        for rk in remote.not_forwarded:
+            out.append(("  " + _cell(rk.name, wk) + "  ", ""))
+            out.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
+            out.append(("  %s\n" % rk.origin, ""))
+    if remote.secrets:
+        out.append(("\nKubernetes secrets mounted as environment (their keys cannot be known "
+                    "offline; any setting above may come from them):\n", "bold"))
+        for name, where in remote.secrets:
+            out.append(("  %s  (%s)\n" % (name, where), ""))
+    for note in list(remote.notes) + ["catalog: %s not found in the installed Metaflow" % m
+                                      for m in remote.missing]:
+        out.append(("note: %s\n" % note, "yellow"))
+    return out
+
+
+def segments(res, keys, show_all: bool = False, remote=None) -> list:
     """The whole output as [(text, style or "")]."""
-    out = [(header(res) + "\n", "")]
+    out = [((remote_header(remote) if remote is not None else header(res)) + "\n", "")]
     for f in res.problems:
         out.append(("%s: %s\n" % (f.severity, f.message), "red" if f.severity == "error" else "yellow"))
     if not keys:
         out.append(("No keys %s.\n" % (
             "match" if show_all else "differ from their defaults (use --all to see every key)"), ""))
-        return out
+        return out + (remote_sections(remote, max(len(s) for s in Source)) if remote is not None else [])
     rows = []
     for rk in keys:
         value = _fmt(shown_value(rk, rk.value))
+        if rk.value is None and rk.source == Source.METAFLOW:
+            value = "(per task)"
         extra = ""
         if rk.secret and rk.value is not None:
             if isinstance(rk.value, dict):
@@ -91,6 +126,8 @@ def segments(res, keys, show_all: bool = False) -> list:
             out.append((ov, "dim strike"))
             out.append((" " * max(0, wv - len(ov)) + "  ", ""))
             out.append((_cell(o.source, ws) + "  %s\n" % o.origin, "dim"))
+    if remote is not None:
+        out.extend(remote_sections(remote, ws))
     return out
 
 
@@ -103,7 +140,7 @@ def _colour_terminal(stream, no_color: bool) -> bool:
 
 def write(shown: Shown, out, options) -> None:
     """In colour through Rich on a terminal, else as plain text."""
-    parts = segments(shown.res, shown.keys, options.show_all)
+    parts = segments(shown.res, shown.keys, options.show_all, shown.remote)
     stream = sys.stdout if out is None else out
     if not _colour_terminal(stream, options.no_color):
         stream.write("".join(text for text, _ in parts))
