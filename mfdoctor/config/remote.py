@@ -227,6 +227,20 @@ def _relabel(task: Resolution, local: Resolution, entries: dict) -> None:
                 layer.source, layer.origin = e.source, e.origin
 
 
+def _launcher(res: Resolution, flows) -> Resolution:
+    """The configuration of the process that builds the task's environment. Under
+    `run --with kubernetes|batch` it is the `kubernetes step`/`batch step` subprocess, whose
+    environment @environment's vars join (environment_decorator.py: `cli_args.env`), so a
+    METAFLOW_* var there changes what it forwards (all steps' vars together, here)."""
+    extra = {f.name: f.value for f in (flows.of_kind("var") if flows is not None else [])
+             if f.name.startswith(PREFIX) and f.value is not None}
+    if not extra:
+        return res
+    env = dict(res.env)
+    env.update(extra)
+    return resolve(env=env, cwd=res.cwd, catalog=res.catalog, files=res.files)
+
+
 def remote_view(res: Resolution, target: str, flows=None) -> RemoteView:
     """The configuration a task on `target` resolves, given the local resolution `res`
     and the flow files' facts (`checks.flows.remote_decos.FlowRemote`, or None)."""
@@ -234,7 +248,7 @@ def remote_view(res: Resolution, target: str, flows=None) -> RemoteView:
     if target not in remote:
         raise UnknownTarget("unknown target %r (one of: %s)" % (target, ", ".join(remote or TARGETS)))
     data = remote[target]
-    b = _Builder(res, data)
+    b = _Builder(_launcher(res, flows) if data["user_env"] == "last" else res, data)
     notes = []
     if flows is not None and data["user_env"] == "first":
         notes += _flow_entries(b, flows, "first")

@@ -39,7 +39,8 @@ DECO_FLOW = open(FLOW, encoding="utf-8").read().replace(
     "from metaflow import FlowSpec, step",
     "from metaflow import FlowSpec, step, environment").replace(
     "    @step\n    def start", "    @environment(vars={\"METAFLOW_DEFAULT_DATASTORE\": \"from-deco\", "
-    "\"METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE\": \"general\", \"MY_VAR\": \"x\"})\n    @step\n    def start")
+    "\"METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE\": \"general\", \"MY_VAR\": \"x\", "
+    "\"METAFLOW_SERVICE_INTERNAL_URL\": \"http://from-deco:8080\"})\n    @step\n    def start")
 
 SECRET = "sekrit-%d"
 
