@@ -190,7 +190,7 @@ def _secrets(b: _Builder, flows) -> list:
         if isinstance(value, str):
             out.extend((s, PREFIX + var) for s in value.split(",") if s)
     if flows is not None and b.data.get("secrets"):  # the target mounts Kubernetes secrets
-        out.extend((f.name, "%s (@kubernetes on step %s)" % (f.location, f.step))
+        out.extend((f.name, "%s, @kubernetes on step %s" % (f.location, f.step))
                    for f in flows.of_kind("secret"))
     return out
 

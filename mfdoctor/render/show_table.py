@@ -83,7 +83,8 @@ def remote_lines(remote, width: Optional[int]) -> List[Line]:
         for rk in remote.not_forwarded:
             out += wrap([("  " + _cell(rk.name, wk) + "  ", ""),
                          (_cell(rk.source, 9), _SOURCE_STYLE.get(rk.source, "")),
-                         ("  " + _origin(rk, rk.origin), "")], width, hang=" " * 4)
+                         ("  " + (rk.origin if width is None else _origin(rk, rk.origin)), "")],
+                        width, hang=" " * 4)
     if remote.secrets:
         out += [[]] + wrap_text("Kubernetes secrets mounted into the environment (their keys cannot "
                                 "be known offline; any setting may come from them):", width, style="bold")
