@@ -157,7 +157,7 @@ def _remote_shown(res, target: str, flows, patterns, all_keys):
     missing = [p for p in flows or [] if not os.path.isfile(p)]
     if missing:
         _usage_error("no such flow file: %s" % ", ".join(missing))
-    from .checks.flows import find_flow_files
+    from .checks.flows.discover import find_flow_files
     from .checks.flows.remote_decos import read_flows
     from .config.remote import remote_view
     from .config.select import select_keys

@@ -98,6 +98,8 @@ def test_import_log_parser_sees_forbidden_modules(tmp_path):
     ["show", "--all", "--format", "json"],
     ["show", "--format", "env"],
     ["show", "AZURE*"],
+    ["show", "--target", "argo-workflows", "--all", "--format", "json"],
+    ["show", "--target", "kubernetes"],
 ], ids=lambda a: " ".join(a))
 def test_show_imports_neither_metaflow_nor_azure(workdir, args):
     proj, env = workdir
@@ -125,6 +127,7 @@ def test_lint_imports_neither_metaflow_nor_azure(workdir, args):
     ["show", "--all"],
     ["show", "--all", "--format", "json"],
     ["show", "--format", "env"],
+    ["show", "--target", "batch"],
     ["lint", "--format", "json"],
     ["lint", "--format", "github", "."],
     ["check", "--offline", "--format", "sarif"],

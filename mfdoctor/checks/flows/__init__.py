@@ -21,12 +21,20 @@ detail["phase"] = "import" or "task" (when Metaflow would fail) and detail["flow
 detail["step"].
 """
 
-from .discover import find_flow_files, flow_classes
-from .env_reads import env_reads
-from .model import FlowScan, SecretRef
-from .run import analyze_flow_file, collect_secret_refs, run_flow_checks, scan_flow_file
+# Loaded on first use (PEP 562): `show --target` reads decorators through
+# `remote_decos` and `discover` only, without the @secrets checks' imports.
+_EXPORTS = {
+    "find_flow_files": "discover", "flow_classes": "discover", "env_reads": "env_reads",
+    "FlowScan": "model", "SecretRef": "model", "analyze_flow_file": "run",
+    "collect_secret_refs": "run", "run_flow_checks": "run", "scan_flow_file": "run",
+}
 
-__all__ = [
-    "FlowScan", "SecretRef", "analyze_flow_file", "collect_secret_refs", "env_reads", "find_flow_files",
-    "flow_classes", "run_flow_checks", "scan_flow_file",
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(name)
+    import importlib
+
+    return getattr(importlib.import_module("%s.%s" % (__name__, _EXPORTS[name])), name)
