@@ -6,6 +6,7 @@ Metaflow puts into the task's container, with no cluster.
   with the local token endpoint.
 - Kubernetes: `python flow.py run --with kubernetes` against a fake API server
   (harness/fakekube.py) that records the Job `kubernetes step` submits.
+- Airflow: `python flow.py airflow create dag.py` writes the DAG, its CONFIG a literal.
 
 Each seed generates a local configuration (keys Metaflow forwards, keys it does not,
 DEBUG_*/CONDA_* values of every shape, in the environment, the project file and the
@@ -18,6 +19,7 @@ profile file, sometimes in two layers at once). For the `start` step's container
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -135,6 +137,8 @@ def config_names(remote_base, tmp_path_factory):
 def setup(tmp_path, remote_base, seed: int, flow_text: str):
     env_add, local, prof = scenario(seed)
     env = dict(base_env(tmp_path, remote_base[1]), **remote_base[0])
+    # A sysroot per test: deployments keep production tokens there, per flow name.
+    env["METAFLOW_DATASTORE_SYSROOT_AZURE"] += "-%d" % seed
     env.update(env_add)
     proj = tmp_path / "proj"
     proj.mkdir()
@@ -174,6 +178,19 @@ def kube_env(env, cwd, fake) -> tuple:
     assert fake.jobs, "no Job was submitted:\n" + (p.stdout + p.stderr)[-3000:]
     job = fake.jobs[0]["body"]
     return job["spec"]["template"]["spec"]["containers"][0]["env"], job
+
+
+def airflow_env(env, cwd) -> tuple:
+    """`airflow create` writes a DAG file whose CONFIG is a Python literal (values not str()'d)."""
+    out = os.path.join(cwd, "dag.py")
+    p = subprocess.run([sys.executable, "flow.py", "--no-pylint", "airflow", "create", out],
+                       env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    tree = ast.parse(open(out, encoding="utf-8").read())
+    config = next(n.value for n in tree.body if isinstance(n, ast.Assign)
+                  and getattr(n.targets[0], "id", None) == "CONFIG")
+    conf = ast.literal_eval(config)
+    return conf["states"]["start"]["operator_args"]["env_vars"], conf
 
 
 def fingerprint(value) -> str:
@@ -247,6 +264,16 @@ def test_kubernetes_job_matches(seed, tmp_path, remote_base, config_names, fake_
     view = mfdoctor_view(env, cwd, "kubernetes")
     env_list, job = kube_env(env, cwd, fake_kube)
     compare(view, env_list, job, config_names)
+
+
+@pytest.mark.parametrize("seed", range(200, 204))
+def test_airflow_dag_matches(seed, tmp_path, remote_base, config_names):
+    pytest.importorskip("kubernetes")
+    flow = DECO_FLOW if seed % 2 else open(FLOW, encoding="utf-8").read()
+    env, cwd = setup(tmp_path, remote_base, seed, flow)
+    view = mfdoctor_view(env, cwd, "airflow")
+    env_list, conf = airflow_env(env, cwd)
+    compare(view, env_list, conf, config_names)
 
 
 def test_scenarios_cover_every_layer_and_shape():
