@@ -98,6 +98,8 @@ def commands(tmp: str) -> list:
         ("mfdoctor show --all", mfd + ["show", "--all"], None),
         ("mfdoctor show --all --format json", mfd + ["show", "--all", "--format", "json"], None),
         ("mfdoctor show --all (cold cache)", mfd + ["show", "--all"], cold_env),
+        # Issue 13: the remote view reads the same cached catalog; it resolves twice.
+        ("mfdoctor show --target argo-workflows", mfd + ["show", "--target", "argo-workflows", "--all"], None),
         # Issue 4's goal: the offline preflight on a typical configuration, < 0.3 s median.
         (CHECK, mfd + ["check", "--offline"], None),
         (BASELINE, mf + ["configure", "show"], None),

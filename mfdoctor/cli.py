@@ -159,11 +159,14 @@ def _remote_shown(res, target: str, flows, patterns, all_keys):
         _usage_error("no such flow file: %s" % ", ".join(missing))
     from .checks.flows.discover import find_flow_files
     from .checks.flows.remote_decos import read_flows
-    from .config.remote import remote_view
+    from .config.remote import UnknownTarget, remote_view
     from .config.select import select_keys
     from .view import Shown
 
-    view = remote_view(res, target, read_flows(list(flows or []) or find_flow_files(res.cwd)))
+    try:
+        view = remote_view(res, target, read_flows(list(flows or []) or find_flow_files(res.cwd)))
+    except UnknownTarget as exc:  # a catalog without this target (never the bundled one)
+        _usage_error(str(exc))
     return Shown(view.task, select_keys(view.task, patterns or [], all_keys), view)
 
 
