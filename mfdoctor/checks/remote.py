@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .. import ids
 from ..config.remote import remote_view
-from ..findings import INFO, OK, WARNING
+from ..findings import INFO, OK, SKIPPED, WARNING
 from ..vocabulary import PREFIX, Source
 from .flows.remote_decos import FlowRemote
 from .messages import PYTHON, finding, quote
@@ -64,6 +64,13 @@ def _where(flows: FlowRemote, target: str) -> str:
 def check_target(res, target: str, flows: FlowRemote) -> list:
     view = remote_view(res, target, flows)
     where = _where(flows, target)
+    if view.missing:
+        # Metaflow's code is not where the catalog reads it: everything would look like
+        # it stays behind. Say so instead of guessing.
+        return [finding(ids.REMOTE_STAYS_BEHIND, SKIPPED,
+                        "what Metaflow %s sends to %s could not be read (%s not found), so "
+                        "settings that stay behind are not checked" % (
+                            res.catalog.version, target, ", ".join(view.missing)), target=target)]
     secrets = [n for n, _ in view.secrets]
     out = []
     out.extend(_datastore(res, view, where))

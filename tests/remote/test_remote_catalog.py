@@ -141,3 +141,17 @@ def test_a_renamed_function_is_reported_missing(tmp_path):
 def test_unparsable_plugin_file_is_missing_not_a_crash(tmp_path):
     pkg = _fake_pkg(tmp_path, "def (:\n")
     assert "plugins/kubernetes/kubernetes.py" in remote_data(pkg)["kubernetes"]["missing"]
+
+
+def test_older_function_names_are_read(tmp_path):
+    # Metaflow 2.9 builds the Job in Kubernetes.create_job and KubernetesJob.create.
+    pkg = _fake_pkg(tmp_path, '''
+        from metaflow.metaflow_config import A_URL
+
+        class Kubernetes:
+            def create_job(self):
+                self.job().environment_variable("METAFLOW_A", A_URL)
+    ''')
+    d = remote_data(pkg)["kubernetes"]
+    assert [e["name"] for e in d["entries"]] == ["METAFLOW_A"]
+    assert d["missing"] == ["plugins/kubernetes/kubernetes_job.py"]

@@ -102,3 +102,11 @@ def test_cli_check_target_json(home, tmp_path):
     checks = {f["check"]: f for f in doc["findings"] if f["check"].startswith("remote.")}
     assert checks["remote.azure-client-provider"]["severity"] == "warning"
     assert checks["remote.azure-client-provider"]["fix"].count("Kubernetes") == 0  # Batch mounts none
+
+
+def test_unreadable_target_code_is_skipped_not_a_flood(home, tmp_path):
+    res = resolve_in(home, tmp_path, METAFLOW_DEFAULT_DATASTORE="azure",
+                     METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE="high_throughput")
+    res.catalog.data["remote"]["kubernetes"]["missing"] = ["plugins/kubernetes/kubernetes.py"]
+    [f] = run_remote_checks(res, read_flows([]), ["kubernetes"])
+    assert f.severity == "skipped" and "not found" in f.message

@@ -29,8 +29,9 @@ _BATCH = "plugins/aws/batch/"
 TARGETS = {
     "kubernetes": {
         "functions": [
-            (_K8S + "kubernetes.py", ["Kubernetes.create_job_object"]),
-            (_K8S + "kubernetes_job.py", ["KubernetesJob.create_job_spec"]),
+            # "a|b": the first that exists (older releases, e.g. 2.9, name them so).
+            (_K8S + "kubernetes.py", ["Kubernetes.create_job_object|Kubernetes.create_job"]),
+            (_K8S + "kubernetes_job.py", ["KubernetesJob.create_job_spec|KubernetesJob.create"]),
         ],
         "user_env": "last", "stringify": True,
     },
@@ -79,9 +80,10 @@ def _target(pkg_dir: str, spec: dict, trees: dict) -> dict:
             missing.append(rel)
             continue
         _, cfg, fns = trees[rel]
-        for name in names:
-            if name not in fns:
-                missing.append("%s:%s" % (rel, name))
+        for alternatives in names:
+            name = next((n for n in alternatives.split("|") if n in fns), None)
+            if name is None:
+                missing.append("%s:%s" % (rel, alternatives.split("|")[0]))
                 continue
             scan = scan_function(fns[name], rel, cfg)
             entries.extend(scan.entries)
