@@ -263,8 +263,10 @@ def remote_view(res: Resolution, target: str, flows=None) -> RemoteView:
     task = resolve(env=env, cwd="/", catalog=res.catalog, files=_task_files())
     _relabel(task, res, b.entries)
     carried = {k for e in b.entries.values() for k in e.carried}
+    # Values an extension's code sets are not "behind": an image with the same
+    # extensions sets them too (the task's resolution includes them).
     stays = [rk for name, rk in res.keys.items()
-             if not rk.is_default and rk.source in USER_SET + (Source.EXTENSION,)
+             if not rk.is_default and rk.source in USER_SET
              and name not in carried and name not in b.entries]
     return RemoteView(target, res, task, b.entries, stays, _secrets(b, flows), notes,
                       list(data.get("missing", [])))
