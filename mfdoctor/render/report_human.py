@@ -9,7 +9,6 @@ built with `rich.text.Text`, never markup, so `[` in a message is shown as is.
 
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 from rich.console import Console
@@ -46,7 +45,7 @@ def _can_unicode(console: Console) -> bool:
 
 
 def render(report: Report, console: Optional[Console] = None, *, verbose: bool = False,
-           strict: bool = False, title: Optional[str] = None) -> None:
+           strict: bool = False, title: Optional[str] = None, quiet: bool = False) -> None:
     console = console or make_console()
     # Never hard-wrap: CI logs and pipes are not 80 columns wide, and a wrapped
     # path:line:col is no longer clickable.
@@ -58,8 +57,9 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
 
     console = _ConsoleProxy(console, print_)
     # --no-color / NO_COLOR: no escape sequences at all (Rich's no_color still
-    # emits bold and underline).
-    plain = console.no_color or bool(os.environ.get("NO_COLOR"))
+    # emits bold and underline). make_console folded NO_COLOR into no_color, unless
+    # --color always overrides it.
+    plain = console.no_color
 
     def st(style: str) -> str:
         return "" if plain else style
@@ -70,7 +70,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
     order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
         console.print(Text("mfdoctor %s" % title, style=st("bold")))
-    if not groups:
+    if not groups and not quiet:
         console.print(Text("Nothing to report."))
     for area in order:
         findings = groups[area]
@@ -104,6 +104,8 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
         console.print(Text("Timings", style=st("bold underline")))
         for name, secs in report.timings.items():
             console.print(Text("  %-24s %7.1f ms" % (name, secs * 1000.0)))
+    if quiet:  # -q: the findings and nothing else (ruff -q)
+        return
     console.print()
     code = report.exit_code(strict)
     console.print(Text(summary_line(report, strict), style=st("bold red" if code else "bold green")))
@@ -131,5 +133,6 @@ def render_text(report: Report, *, verbose: bool = False, strict: bool = False,
 
 
 def write(report: Report, out, options) -> None:
-    render(report, make_console(file=out, no_color=options.no_color), verbose=options.verbose,
-           strict=options.strict, title=options.title)
+    render(report, make_console(file=out, no_color=options.no_color, color=options.color),
+           verbose=options.verbose, strict=options.strict,
+           title=None if options.quiet else options.title, quiet=options.quiet)
