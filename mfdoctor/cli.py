@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: it wraps at word boundaries to the terminal (Rich's panels cut
+    # option metavars and env var names mid-word at 80 columns) and loads no Rich.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -176,7 +179,7 @@ def _resolve():
     return resolve(profile=state.profile)
 
 
-@app.command()
+@app.command(short_help="The effective configuration and where each value came from.")
 @_globals
 def show(
     patterns: Optional[List[str]] = typer.Argument(
@@ -198,7 +201,7 @@ def show(
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
-@app.command()
+@app.command(short_help="Everything about one key.")
 @_globals
 def explain(
     key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
@@ -273,7 +276,7 @@ def _emit_report(report, fmt: Enum, strict: bool, exit_zero: bool, output_file: 
     raise typer.Exit(0 if exit_zero else report.exit_code(strict))
 
 
-@app.command()
+@app.command(short_help="Check METAFLOW_* names and values in files.")
 @_globals
 def lint(
     paths: Optional[List[str]] = typer.Argument(
@@ -308,7 +311,7 @@ def lint(
     _emit_report(settings.filter(report), fmt, strict, exit_zero, output_file, "lint", summary_file)
 
 
-@app.command()
+@app.command(short_help="The CI preflight: lint, user identity, Azure.")
 @_globals
 def check(
     group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
