@@ -6,8 +6,6 @@ time: `--help`, shell completion and every command load only what they use.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import os
 import sys
 from enum import Enum
@@ -16,7 +14,10 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .render import FORMATS, RenderOptions, write
+from .cli_options import (
+    Color, ExplainFormat, ReportArgs, ReportFormat, ShowFormat, state, with_globals, with_report_options,
+)
+from .render import RenderOptions, write
 from .vocabulary import PREFIX
 
 app = typer.Typer(
@@ -34,72 +35,6 @@ app = typer.Typer(
 )
 
 
-class Color(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
-
-
-class _State:
-    profile: Optional[str] = None
-    color: str = "auto"
-    verbose: bool = False
-    quiet: bool = False
-
-
-state = _State()
-
-
-# The global options, declared once. Each is accepted before the command (`mfdoctor -v
-# check`) and after it (`mfdoctor check -v`): `_globals` adds them to the callback and to
-# every command. A value given after the command wins; one not given there leaves the
-# value given before it alone (hence the None / False defaults and `_apply`).
-_GLOBAL_OPTIONS = {
-    "verbose": (bool, lambda: typer.Option(
-        False, "--verbose", "-v", help="More detail: passing checks, timings.")),
-    "quiet": (bool, lambda: typer.Option(
-        False, "--quiet", "-q", help="Only the findings to act on: no header, passing checks or summary.")),
-    "no_color": (bool, lambda: typer.Option(
-        False, "--no-color", help="No colours (same as --color never; NO_COLOR is honoured too).")),
-    "color": (Optional[Color], lambda: typer.Option(
-        None, "--color", help="Colours: auto (on a terminal, unless NO_COLOR is set), always, never.")),
-    "profile": (Optional[str], lambda: typer.Option(
-        None, "--profile", "-p", help="Act as if METAFLOW_PROFILE=PROFILE.", metavar="PROFILE")),
-}
-
-
-def _apply(values: dict) -> None:
-    if values["verbose"]:
-        state.verbose = True
-    if values["quiet"]:
-        state.quiet = True
-    if values["no_color"]:
-        state.color = Color.never.value
-    if values["color"] is not None:
-        state.color = values["color"].value
-    if values["profile"] is not None:
-        state.profile = values["profile"]
-
-
-def _globals(fn):
-    """Give `fn` the global options as keyword-only parameters (Typer reads the signature)
-    and store their values in `state` before it runs."""
-    sig = inspect.signature(fn, eval_str=True)
-    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=make(), annotation=ann)
-             for name, (ann, make) in _GLOBAL_OPTIONS.items()]
-    params = list(sig.parameters.values()) + extra
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        _apply({name: kwargs.pop(name) for name in _GLOBAL_OPTIONS})
-        return fn(*args, **kwargs)
-
-    wrapper.__signature__ = sig.replace(parameters=params)
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__  # Typer must see the new signature, not fn's
-    return wrapper
-
-
 def _no_color() -> bool:
     return state.color == Color.never.value
 
@@ -107,16 +42,6 @@ def _no_color() -> bool:
 def _options(**options) -> RenderOptions:
     return RenderOptions(no_color=_no_color(), color=state.color, verbose=state.verbose,
                          quiet=state.quiet, **options)
-
-
-def _formats(enum_name: str, command: str):
-    """The --format choices: the renderer table's names (a new format is one table entry)."""
-    return Enum(enum_name, [(name, name) for name in FORMATS[command]], type=str)
-
-
-ShowFormat = _formats("ShowFormat", "show")
-ExplainFormat = _formats("ExplainFormat", "explain")
-ReportFormat = _formats("ReportFormat", "report")
 
 
 class CheckGroup(str, Enum):
@@ -147,7 +72,7 @@ def _version(value: bool):
 
 
 @app.callback()
-@_globals
+@with_globals
 def main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True,
@@ -180,7 +105,7 @@ def _resolve():
 
 
 @app.command(short_help="The effective configuration and where each value came from.")
-@_globals
+@with_globals
 def show(
     patterns: Optional[List[str]] = typer.Argument(
         None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*').",
@@ -202,7 +127,7 @@ def show(
 
 
 @app.command(short_help="Everything about one key.")
-@_globals
+@with_globals
 def explain(
     key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
@@ -221,38 +146,6 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
-# The options lint and check share, declared once (a linter's conventions: ruff, eslint).
-def _format_option():
-    return typer.Option(ReportFormat.human, "--format", "-f", help="Output format.")
-
-
-def _strict_option():
-    return typer.Option(False, "--strict", help="Warnings, and checks that could not complete (a timeout, "
-                        "no permission), fail too; probes deliberately not run (--offline) do not.")
-
-
-def _exit_zero_option():
-    return typer.Option(False, "--exit-zero", help="Exit 0 even when findings fail (2 still means it could not run).")
-
-
-def _output_file_option():
-    return typer.Option(None, "--output-file", "-o", metavar="PATH",
-                        help="Write the report to PATH instead of standard output.")
-
-
-def _summary_file_option():
-    return typer.Option(None, "--summary-file", metavar="PATH",
-                        help="Also append the report in Markdown to PATH (e.g. $GITHUB_STEP_SUMMARY).")
-
-
-def _select_option():
-    return typer.Option(None, "--select", help="Only these check ids (repeatable, comma lists, prefixes like config.).")
-
-
-def _ignore_option():
-    return typer.Option(None, "--ignore", help="Not these check ids (repeatable).")
-
-
 def _open(path: str, mode: str, option: str):
     try:
         return open(path, mode, encoding="utf-8")
@@ -260,37 +153,31 @@ def _open(path: str, mode: str, option: str):
         _usage_error("cannot write %s %s: %s" % (option, path, e.strerror or e))
 
 
-def _emit_report(report, fmt: Enum, strict: bool, exit_zero: bool, output_file: Optional[str],
-                 title: str, summary_file: Optional[str] = None) -> None:
+def _emit_report(found, args: ReportArgs, title: str) -> None:
     """Render a Report in the chosen format (to --output-file or stdout), and in Markdown to
     --summary-file, then exit with the contract's code (0 with --exit-zero)."""
-    shown = report.actionable() if state.quiet and fmt.value == "human" else report
-    if output_file is None:
-        _write("report", fmt, shown, strict=strict, title=title)
+    shown = found.actionable() if state.quiet and args.fmt.value == "human" else found
+    if args.output_file is None:
+        _write("report", args.fmt, shown, strict=args.strict, title=title)
     else:
-        with _open(output_file, "w", "--output-file") as out:
-            _write("report", fmt, shown, out, strict=strict, title=title)
-    if summary_file:
-        with _open(summary_file, "a", "--summary-file") as out:
-            _write("report", ReportFormat.markdown, report, out, strict=strict, title=title)
-    raise typer.Exit(0 if exit_zero else report.exit_code(strict))
+        with _open(args.output_file, "w", "--output-file") as out:
+            _write("report", args.fmt, shown, out, strict=args.strict, title=title)
+    if args.summary_file:
+        with _open(args.summary_file, "a", "--summary-file") as out:
+            _write("report", ReportFormat.markdown, found, out, strict=args.strict, title=title)
+    raise typer.Exit(0 if args.exit_zero else found.exit_code(args.strict))
 
 
 @app.command(short_help="Check METAFLOW_* names and values in files.")
-@_globals
+@with_globals
+@with_report_options
 def lint(
     paths: Optional[List[str]] = typer.Argument(
         None, help="Files or directories to scan for METAFLOW_* names. Without any: the "
         "environment and the config files Metaflow would read."
     ),
-    fmt: ReportFormat = _format_option(),
-    strict: bool = _strict_option(),
-    select: Optional[List[str]] = _select_option(),
-    ignore: Optional[List[str]] = _ignore_option(),
-    exit_zero: bool = _exit_zero_option(),
-    output_file: Optional[str] = _output_file_option(),
-    summary_file: Optional[str] = _summary_file_option(),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id with its description."),
+    report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """Check every METAFLOW_* name and value the way Metaflow will read it."""
     if list_checks:
@@ -305,31 +192,26 @@ def lint(
     from .findings import Report
     from .settings import load_settings
 
-    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
-    report = Report()
-    report.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=report.timings))
-    _emit_report(settings.filter(report), fmt, strict, exit_zero, output_file, "lint", summary_file)
+    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+    found = Report()
+    found.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=found.timings))
+    _emit_report(settings.filter(found), report, "lint")
 
 
 @app.command(short_help="The CI preflight: lint, user identity, Azure.")
-@_globals
+@with_globals
+@with_report_options
 def check(
     group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
     offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped (not run)."),
     flows: Optional[List[str]] = typer.Option(None, "--flow", help="Flow file to scan for @secrets (repeatable; default: flows in the current directory)."),
     secrets: Optional[List[str]] = typer.Option(None, "--secret", help="Key Vault secret id as the az-key-vault provider receives it (repeatable)."),
-    fmt: ReportFormat = _format_option(),
-    strict: bool = _strict_option(),
-    select: Optional[List[str]] = _select_option(),
-    ignore: Optional[List[str]] = _ignore_option(),
-    exit_zero: bool = _exit_zero_option(),
-    output_file: Optional[str] = _output_file_option(),
-    summary_file: Optional[str] = _summary_file_option(),
     timeout: float = typer.Option(15.0, "--timeout", help="Seconds for all live probes together."),
     read_only: bool = typer.Option(False, "--read-only", help="Skip the write probe (upload, read back, delete)."),
     management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
+    report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
     missing = [p for p in flows or [] if not os.path.isfile(p)]
@@ -343,10 +225,9 @@ def check(
         timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
         vault_url=vault_url, storage_account_id=storage_account_id,
     )
-    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
-    report = run_check(_resolve(), opts, settings=settings)
-    _emit_report(settings.filter(report), fmt, strict, exit_zero, output_file, "check %s" % group.value,
-                 summary_file)
+    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+    found = run_check(_resolve(), opts, settings=settings)
+    _emit_report(settings.filter(found), report, "check %s" % group.value)
 
 
 def run():

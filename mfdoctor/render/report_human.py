@@ -85,7 +85,8 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
         findings = groups[area]
         # Failures first, then information, then what passed.
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
-        console.print()
+        if not (quiet and area == order[0]):  # -q: nothing before the first finding
+            console.print()
         out(wrap_text(_AREA_TITLES.get(area, area.capitalize()), width, style="bold underline"))
         for f in findings:
             out(finding_lines(f, width, uni, verbose))
