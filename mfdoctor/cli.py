@@ -126,16 +126,43 @@ def show(
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
-@app.command(short_help="Everything about one key.")
+@app.command(short_help="Everything about one key or check; --all: the reference.")
 @with_globals
 def explain(
-    key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
+    key: Optional[str] = typer.Argument(
+        None, help="A key, with or without METAFLOW_, or a check id (config.unknown-name).",
+        autocompletion=_complete_keys),
+    all_keys: bool = typer.Option(False, "--all", "-a", help="The reference of every setting the installed Metaflow reads."),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
 ):
-    """Everything about one key: documentation, default, type, each layer's value, and how to set it."""
-    from .config.explain import explain_key
+    """Everything about one key: documentation, Metaflow's rules for its value, the verdict
+    on the current value, each layer's value, and how to set it. A check id documents that
+    check; --all writes the reference of every setting."""
+    if all_keys:
+        from .config.reference import reference
 
-    info = explain_key(_resolve(), key)
+        _write("explain", fmt, reference(_resolve().catalog))
+        return
+    if not key:
+        _usage_error("give a KEY or a check id, or --all")
+    from .checks.verdict import explain as explain_data
+
+    info = explain_data(key, _resolve)
+    _write("explain", fmt, info)
+    if not info["found"]:
+        raise typer.Exit(1)
+
+
+@app.command(short_help="Documentation of one check id.")
+@with_globals
+def rule(
+    check_id: str = typer.Argument(..., help="A check id, e.g. config.unknown-name."),
+    fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
+):
+    """What a check verifies, why it matters, an example and the fix (as `ruff rule`)."""
+    from .checks.verdict import explain_check
+
+    info = explain_check(check_id)
     _write("explain", fmt, info)
     if not info["found"]:
         raise typer.Exit(1)

@@ -102,6 +102,14 @@ class Finding:
         """A skipped check that could not complete (not one deliberately not run)."""
         return self.severity == SKIPPED and self.detail.get("reason") not in NOT_RUN_REASONS
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        """The inverse of `to_dict` (explain's data carries findings as dicts)."""
+        loc = d.get("location")
+        return cls(check=d["check"], severity=d["severity"], message=d["message"],
+                   key=d.get("key"), fix=d.get("fix"), suggestion=d.get("suggestion"),
+                   location=Location(**loc) if loc else None, detail=dict(d.get("detail") or {}))
+
 
 @dataclass
 class Report:

@@ -39,7 +39,7 @@ def _cli_options():
 
 # Options of other tools the README shows in their own commands (not mfdoctor's).
 _OTHER_TOOLS = re.compile(r"^\s*(\$ )?(pip|python3?|bash|cp|mkdir|pytest|npm|apt|brew)\b")
-_COMMAND = re.compile(r"mfdoctor\s+(?:-\S+\s+)*(show|explain|lint|check)\b")
+_COMMAND = re.compile(r"mfdoctor\s+(?:-\S+\s+)*(show|explain|rule|lint|check)\b")
 _HEADING = re.compile(r"^#+ .*`mfdoctor (show|explain|lint|check)")
 
 
