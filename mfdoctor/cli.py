@@ -246,15 +246,17 @@ def check(
     if missing:
         _usage_error("no such flow file: %s" % ", ".join(missing))
     from .checks.preflight import CheckOptions, run_check
+    from .render.progress import live_status
     from .settings import load_settings
 
-    opts = CheckOptions(
-        group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
-        timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
-        vault_url=vault_url, storage_account_id=storage_account_id,
-    )
-    settings = load_settings(os.getcwd())
-    report = run_check(_resolve(profile), opts, settings=settings)
+    with live_status(fmt.value, state.no_color) as progress:
+        opts = CheckOptions(
+            group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
+            timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
+            vault_url=vault_url, storage_account_id=storage_account_id, progress=progress,
+        )
+        settings = load_settings(os.getcwd())
+        report = run_check(_resolve(profile), opts, settings=settings)
     _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
 
 
