@@ -145,10 +145,11 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.LINT_PARSE_ERROR, "warning",
-        "A file that does not parse in its format (YAML, JSON, Python).",
+        "A YAML or JSON file that does not parse (a Python file: info).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
         "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
-        "reported (they are not YAML until rendered).",
+        "reported (they are not YAML until rendered). A Python file that does not parse "
+        "(Python 2, a template) is only `info`: its names are found by text, as in any text file.",
     ),
     CheckInfo(
         ids.LINT_FILE_ENCODING, "warning",
@@ -355,8 +356,9 @@ def format_checks() -> str:
 
 
 def markdown_table() -> str:
-    """The README's check table."""
+    """The README's check table (a test keeps the README's copy equal). Each row has an
+    anchor named by the check id: SARIF's `helpUri` links to it."""
     rows = ["| Check id | Severity | What it checks |", "|---|---|---|"]
     for c in _CHECKS:
-        rows.append("| `%s` | %s | %s |" % (c.id, c.severity, c.title.replace("|", "\\|")))
+        rows.append('| <a id="%s"></a>`%s` | %s | %s |' % (c.id, c.id, c.severity, c.title.replace("|", "\\|")))
     return "\n".join(rows)

@@ -16,15 +16,16 @@ HUMAN_FORMATS = ("human",)
 
 
 @contextmanager
-def live_status(fmt: str, no_color: bool = False, stream=None) -> Iterator[Optional[Callable[[str], None]]]:
+def live_status(fmt: str, no_color: bool = False, stream=None,
+                quiet: bool = False) -> Iterator[Optional[Callable[[str], None]]]:
     """A context whose value is `update(text)` for the status line, or None when there
-    is to be no status line."""
+    is to be no status line (not a terminal, a machine format, --quiet)."""
     stream = sys.stderr if stream is None else stream
     try:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    if fmt not in HUMAN_FORMATS or not tty:
+    if fmt not in HUMAN_FORMATS or not tty or quiet:
         yield None
         return
     # Imported here: only a terminal that shows the status line pays for Rich's Live.

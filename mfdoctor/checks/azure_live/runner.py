@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from ...findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding
+from ...findings import ERROR, INFO, OK, REASON_TIMEOUT, SKIPPED, WARNING, Finding
 from ...ids import AZURE_CONTAINER, AZURE_CREDENTIAL, AZURE_KEYVAULT, AZURE_LIVE, AZURE_RBAC
 from .container import probe_container
 from .credential import probe_credential, silence_azure_logging
@@ -114,7 +114,8 @@ def _collect(tasks, shared, timeout) -> list:
                                % (timeout, t.step, waited),
                                fix="%s; or retry with a longer --timeout." % t.hint if t.hint else
                                "Retry with a longer --timeout, or check the network path to Azure.",
-                               detail={"step": t.step, "seconds": round(waited, 1)}))
+                               detail={"step": t.step, "seconds": round(waited, 1),
+                                       "reason": REASON_TIMEOUT}))
         elif t.error is not None:
             out.append(Finding(t.name, ERROR, "The probe crashed: %s: %s" % (type(t.error).__name__, t.error),
                                fix="Please report this as an mfdoctor bug (run with -v)."))
