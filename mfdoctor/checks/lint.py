@@ -188,6 +188,11 @@ def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[F
         out.append(Finding(ids.LINT_FILE_SKIPPED, SKIPPED, "no such file or directory: %s" % p,
                            location=Location(p)))
     t1 = time.perf_counter()
+    if any(not index.is_known(o.name) for r in results for o in r.occurrences):
+        # Only then: what the tree's flows and extensions define (reads its Python).
+        from ..scan.flowparams import learn_tree
+
+        index.learn(learn_tree(paths, settings.excluded if settings.exclude else None))
     n_names = n_values = n_files = 0
     for r in results:
         found, names, values = _lint_result(r, res, index, settings)
@@ -221,10 +226,14 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
                      location=Location(path, p.line, p.column)), p.line)
     n_values = 0
     config_keys = []
+    reported = set()
     for o in r.occurrences:
         name_loc = Location(path, o.line, o.column)
         if not index.is_known(o.name):
-            keep(unknown_name_finding(index, o.name, name_loc, path), o.line)
+            if (o.line, o.name) not in reported:  # one finding per name and line
+                reported.add((o.line, o.name))
+                keep(unknown_name_finding(index, o.name, name_loc, path,
+                                          metaflow_config=r.metaflow_config), o.line)
             continue
         if o.context == CONFIG_KEY:
             config_keys.append((o.name, o.line, o.column))
