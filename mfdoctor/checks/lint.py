@@ -18,9 +18,10 @@ from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
 from ..settings import Settings
-from ..vocabulary import USER_SET, Source
+from ..vocabulary import PREFIX, USER_SET, Source
 from .. import ids
 from .effective import check_effective
+from .file_rules import file_value_findings, template_value_findings
 from .fixtext import FILE_SOURCES
 from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
@@ -83,6 +84,8 @@ def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
     if ids.CONFIG_PROFILE_MISSING in failing:
         failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
+    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX}:
+        failing.add(ids.CONFIG_INVALID_VALUE)  # a value in a file failed a service rule
     for check, msg in oks.items():
         if check not in failing:
             findings.append(_ok(check, msg))
@@ -227,6 +230,10 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
     n_values = 0
     config_keys = []
     reported = set()
+    # The Azure client provider this file sets decides http vs token, else the effective one.
+    provider = next((o.value for o in r.occurrences if o.has_value and o.context not in (MENTION, PY_READ)
+                     and o.name == PREFIX + "DEFAULT_AZURE_CLIENT_PROVIDER"), None) \
+        or res.value("DEFAULT_AZURE_CLIENT_PROVIDER")
     for o in r.occurrences:
         name_loc = Location(path, o.line, o.column)
         if not index.is_known(o.name):
@@ -250,6 +257,16 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             else:
                 continue
         n_values += 1
+        value_loc = Location(path, o.value_line, o.value_column) if o.value_line else name_loc
+        source = Source.LOCAL if r.metaflow_config else None
+        placeholder = getattr(o, "template", None)
+        if placeholder and isinstance(value, str):
+            for f in template_value_findings(o.name, value, placeholder, value_loc, source=source):
+                keep(f, o.line, o.value_line)
+            continue
+        for f in file_value_findings(o.name, value, value_loc, client_provider=provider,
+                                     source=source):
+            keep(f, o.line, o.value_line)
         rk = res.get(o.name)
         probs = check_value(o.name, value, spec, catalog, settings=settings,
                             from_config_file=from_config,
