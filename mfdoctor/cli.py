@@ -189,9 +189,9 @@ def lint(
         _usage_error("no such file or directory: %s" % ", ".join(missing))
     from .checks.lint import run_lint
     from .findings import Report
-    from .settings import load_settings
+    from .settings import load_settings, settings_start
 
-    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
+    settings = load_settings(settings_start(paths), select=select, ignore=ignore)
     report = Report()
     report.add(run_lint(paths or None, res=_resolve(profile), settings=settings, timings=report.timings))
     _emit_report(settings.filter(report), fmt, strict, "lint")

@@ -143,7 +143,7 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
             if i == 0:
                 if lv.source == Source.ENV and lv.value == "":
                     p = empty_value_problem(name, rk.spec, layers[1:], "the environment")
-                    if p and not any(q.check == p.check for q in probs):
+                    if p and not any(q.check == p.check or q.severity == ERROR for q in probs):
                         probs.append(p)
                 if rk.error and not any(p.severity == ERROR for p in probs):
                     # The resolution knows Metaflow rejects it: never stay silent.
