@@ -25,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: it wraps at word boundaries to the terminal (Rich's panels cut
+    # option metavars and env var names mid-word at 80 columns) and loads no Rich.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -117,7 +120,7 @@ def _resolve(profile: Optional[str] = None):
     return resolve(profile=profile if profile is not None else state.profile)
 
 
-@app.command()
+@app.command(short_help="The effective configuration and where each value came from.")
 def show(
     patterns: Optional[List[str]] = typer.Argument(
         None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*').",
@@ -139,7 +142,7 @@ def show(
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
-@app.command()
+@app.command(short_help="Everything about one key.")
 def explain(
     key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
@@ -165,7 +168,7 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+@app.command(short_help="Check METAFLOW_* names and values in files.")
 def lint(
     paths: Optional[List[str]] = typer.Argument(
         None, help="Files or directories to scan for METAFLOW_* names. Without any: the "
@@ -197,7 +200,7 @@ def lint(
     _emit_report(settings.filter(report), fmt, strict, "lint")
 
 
-@app.command()
+@app.command(short_help="The CI preflight: lint, user identity, Azure.")
 def check(
     group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
     offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped."),

@@ -126,25 +126,24 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     Dockerfile, CI, Python...) another program may read it (the Metaflow UI reads
     METAFLOW_SERVICE, test harnesses their own names): a warning that says so."""
     m = index.match(name)
+    # A location already says where; without one, the message does.
+    in_where = "" if location is not None else " (in %s)" % where
     best, how = m if m else (None, None)
     cp = index.cli_parameter(name) if not m else None
     if how == "rename":
-        msg = "%s is an old name that Metaflow %s does not read; it reads %s (in %s)" % (
-            name, index.version, best, where)
+        msg = "%s is an old name that Metaflow %s does not read; it reads %s%s" % (
+            name, index.version, best, in_where)
     elif cp and index.tree is not None:
         msg = ("%s has the shape of a flow Parameter's variable (click reads METAFLOW_%s_<PARAM> "
-               "for `%s`), but no Parameter %s is defined in the linted files (in %s)" % (
+               "for `%s`), but no Parameter %s is defined in the linted files%s" % (
                    name, cp[0].upper().replace(" ", "_").replace("-", "_"), cp[0],
-                   cp[1].lower(), where))
-    elif best:
-        msg = "%s is not a name Metaflow %s reads: it is ignored (in %s)" % (
-            name, index.version, where)
-    elif metaflow_config:
-        msg = "%s is not a name Metaflow %s reads: it is ignored (in %s)" % (
-            name, index.version, where)
+                   cp[1].lower(), in_where))
+    elif best or metaflow_config:
+        msg = "%s is not a name Metaflow %s reads: it is ignored%s" % (
+            name, index.version, in_where)
     else:
         msg = ("%s is not a name Metaflow %s reads: Metaflow ignores it, though another "
-               "program may read it (in %s)" % (name, index.version, where))
+               "program may read it%s" % (name, index.version, in_where))
     certain = how in ("rename", TYPO) or (metaflow_config and not cp)
     if best:
         fix = "rename %s to %s" % (name, best)

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .console import make_console
+from .layout import output_width, wrap_text
 
 
 def _v(value) -> str:
@@ -16,8 +17,18 @@ def _v(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def render(info: dict, console: Console) -> None:
-    p = console.print
+def render(info: dict, console: Console, width=None) -> None:
+    """Print `info` on `console`, each paragraph wrapped to `width` columns with a hanging
+    indent (None: not wrapped)."""
+    def p(item="", hang=None):
+        text, style = (item.plain, str(item.style or "")) if isinstance(item, Text) else (item, "")
+        if not text:
+            console.print()
+            return
+        indent = text[: len(text) - len(text.lstrip())]
+        for line in wrap_text(text.lstrip(), width, indent=indent,
+                              hang=hang if hang is not None else indent + "    "):
+            console.print(Text("".join(t for t, _ in line), style=style or ""), soft_wrap=True)
     name = info["name"]
     for f in info.get("problems", []):  # a missing profile, a broken file: as `show` says
         p(Text("%s: %s" % (f["severity"], f["message"]), style="red" if f["severity"] == "error" else "yellow"))
@@ -71,4 +82,5 @@ def render(info: dict, console: Console) -> None:
 
 
 def write(info: dict, out, options) -> None:
-    render(info, make_console(file=out, no_color=options.no_color))
+    console = make_console(file=out, no_color=options.no_color)
+    render(info, console, output_width(console.file))
