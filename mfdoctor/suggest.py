@@ -169,10 +169,13 @@ class Suggester:
 
     def ranked(self, name: str, n: int = 3) -> list:
         """Up to ``n`` plausible intended names, best first."""
+        return [c for c, _ in self._ranked(name, n)]
+
+    def _ranked(self, name: str, n: int) -> list:
         key = (name, n)
         if key in self._cache:
             return self._cache[key]
-        out = [c for c, _ in self._rank(name, n)]
+        out = self._rank(name, n)
         if len(self._cache) < 4096:
             self._cache[key] = out
         return out
@@ -185,7 +188,7 @@ class Suggester:
         """(best candidate, how it relates) or None; how: "typo" (the same words with
         typo-level edits, or the same words in another order) or "qualifier" (the
         candidate has one more leading word, e.g. MAX_WORKERS -> RUN_MAX_WORKERS)."""
-        r = self._rank(name, 1)
+        r = self._ranked(name, 1)
         return r[0] if r else None
 
     def _rank(self, name: str, n: int) -> list:

@@ -184,18 +184,26 @@ def _layer_name(lv) -> str:
 
 def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[Finding]:
     t0 = time.perf_counter()
+    listed: dict = {}
     results, missing = scan_paths(paths, jobs=jobs,
-                                  exclude=settings.excluded if settings.exclude else None)
+                                  exclude=settings.excluded if settings.exclude else None,
+                                  listed=listed)
     out: List[Finding] = []
     for p in missing:
         out.append(Finding(ids.LINT_FILE_SKIPPED, SKIPPED, "no such file or directory: %s" % p,
                            location=Location(p)))
     t1 = time.perf_counter()
-    if any(not index.is_known(o.name) for r in results for o in r.occurrences):
-        # Only then: what the tree's flows and extensions define (reads its Python).
+    unknown = {o.name for r in results for o in r.occurrences if not index.is_known(o.name)}
+    if unknown:
+        # Only then: what the tree's flows and extensions define.
         from ..scan.flowparams import learn_tree
 
-        index.learn(learn_tree(paths, settings.excluded if settings.exclude else None))
+        # Flow Parameters are looked for (with grep) only for METAFLOW_RUN_<X>-shaped names.
+        words = {cp[1] for cp in map(index.cli_parameter, unknown) if cp}
+        index.learn(learn_tree(paths, settings.excluded if settings.exclude else None, words,
+                               listed))
+        if timings is not None:
+            timings["tree (%d unknown names)" % len(unknown)] = time.perf_counter() - t1
     n_names = n_values = n_files = 0
     for r in results:
         found, names, values = _lint_result(r, res, index, settings)

@@ -30,11 +30,19 @@ def test_parameters_in_every_form(tmp_path):
     """)
     t = learn_tree([str(tmp_path)])
     assert t.params == {"ALPHA", "MAX_ROWS", "DATA_FILE", "DOTTED", "BOOL_PARAM", "MYFILE"}
+    # with words: only the files that mention one are parsed
+    assert learn_tree([str(tmp_path)], words=["MAX_ROWS"]).params == {"ALPHA", "MAX_ROWS", "DATA_FILE", "DOTTED"}
+    assert learn_tree([str(tmp_path)], words=["BOOL_PARAM"]).params == {"BOOL_PARAM", "MYFILE"}
     assert t.where["ALPHA"].endswith("a.py:5")
 
 
-def test_flow_decorator_options_only_in_flow_decorators(tmp_path):
-    _write(tmp_path, "plugins/opts.py", """
+def test_flow_decorator_options_only_in_flow_decorators_of_extensions(tmp_path):
+    _write(tmp_path, "unregistered/opts.py", """
+        from metaflow.decorators import FlowDecorator
+        class NotRegistered(FlowDecorator):
+            options = {"ignored": dict(default=None)}
+    """)
+    _write(tmp_path, "metaflow_extensions/org/plugins/opts.py", """
         from metaflow.decorators import FlowDecorator
         class WithOptions(FlowDecorator):
             options = {"foobar": dict(default=None)}
