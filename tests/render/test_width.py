@@ -29,6 +29,7 @@ COMMANDS = [
     ["show", "--all"],
     ["explain", "DATASTORE_SYSROOT_AZURE"],
     ["explain", "SERVICE_URL"],
+    ["explain", "config.unknown-name"],
     ["lint", ".env"],
     ["check", "--offline"],
     ["--help"],
