@@ -55,6 +55,10 @@ def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs
 
 # -- helpers ---------------------------------------------------------------------
 
+# Contexts where the file reads a variable rather than sets it.
+_READS = (PY_READ,)
+
+
 def _finding(p: ValueProblem, name: str, location: Optional[Location]) -> Finding:
     return Finding(p.check, p.severity, p.message, key=name, fix=p.fix, suggestion=p.suggestion,
                    location=location)
@@ -249,7 +253,8 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             if (o.line, o.name) not in reported:  # one finding per name and line
                 reported.add((o.line, o.name))
                 keep(unknown_name_finding(index, o.name, name_loc, path,
-                                          metaflow_config=r.metaflow_config), o.line)
+                                          metaflow_config=r.metaflow_config,
+                                          read=o.context in _READS), o.line)
             continue
         if o.context == CONFIG_KEY:
             config_keys.append((o.name, o.line, o.column))

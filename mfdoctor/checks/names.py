@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional
 
-from ..findings import ERROR, WARNING, Finding, Location
+from ..findings import ERROR, INFO, WARNING, Finding, Location
 from ..suggest import TYPO, Suggester
 from ..vocabulary import PREFIX
 from .. import ids
@@ -117,14 +117,16 @@ _KNOWN_NAMES_FIX = "add it to known-names under [tool.mfdoctor] in pyproject.tom
 
 
 def unknown_name_finding(index: NameIndex, name: str, location: Optional[Location],
-                         where: str, metaflow_config: bool = False) -> Finding:
+                         where: str, metaflow_config: bool = False, read: bool = False) -> Finding:
     """A name Metaflow does not read. `where`: 'the environment', 'config file X',
     'this file'. metaflow_config: only Metaflow reads the place (its config files).
 
     An error only where the name is certainly wrong: in a Metaflow config file, an old
     name Metaflow renamed, a typo of a known name. Elsewhere (the environment, a
     Dockerfile, CI, Python...) another program may read it (the Metaflow UI reads
-    METAFLOW_SERVICE, test harnesses their own names): a warning that says so."""
+    METAFLOW_SERVICE, test harnesses their own names): a warning that says so; `info`
+    where the file only reads the variable (`os.environ.get(...)`, `$X`): that configures
+    nothing, the program reading it is this one."""
     m = index.match(name)
     # A location already says where; without one, the message does.
     in_where = "" if location is not None else " (in %s)" % where
@@ -141,10 +143,14 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     elif best or metaflow_config:
         msg = "%s is not a name Metaflow %s reads: it is ignored%s" % (
             name, index.version, in_where)
+    elif read:
+        msg = ("%s is read here, but it is not a name Metaflow %s reads: this program's own "
+               "variable, not a Metaflow setting%s" % (name, index.version, in_where))
     else:
         msg = ("%s is not a name Metaflow %s reads: Metaflow ignores it, though another "
                "program may read it%s" % (name, index.version, in_where))
     certain = how in ("rename", TYPO) or (metaflow_config and not cp)
+    severity = ERROR if certain else INFO if read and not best else WARNING
     if best:
         fix = "rename %s to %s" % (name, best)
     elif cp:
@@ -152,7 +158,7 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
                % _KNOWN_NAMES_FIX)
     else:
         fix = "remove it, or if another program or an in-house extension reads it, " + _KNOWN_NAMES_FIX
-    return Finding(ids.CONFIG_UNKNOWN_NAME, ERROR if certain else WARNING, msg, key=name,
+    return Finding(ids.CONFIG_UNKNOWN_NAME, severity, msg, key=name,
                    fix=fix, suggestion=best, location=location)
 
 

@@ -38,6 +38,14 @@ def test_severity_policy(index, name, config, severity, suggestion):
         assert "known-names" in f.fix
 
 
+def test_a_file_that_only_reads_a_far_name_is_info(index):
+    f = unknown_name_finding(index, "METAFLOW_RAY_DEBUG_MODE", Location("x"), "x", read=True)
+    assert f.severity == "info" and "not a Metaflow setting" in f.message
+    # ... but reading a typo of a known name is still wrong
+    f = unknown_name_finding(index, "METAFLOW_DEFAULT_DATSTORE", Location("x"), "x", read=True)
+    assert f.severity == "error"
+
+
 def test_the_environment_follows_the_same_policy(index):
     fs = {f.key: f for f in check_env_names({"METAFLOW_SERVICE": "/api", "METAFLOW_DEFUALT_DATASTORE": "s3"}, index)}
     assert fs["METAFLOW_SERVICE"].severity == "warning"

@@ -87,6 +87,12 @@ def test_names_the_tree_defines_are_known(repo, home):
         assert name not in keys
 
 
+def test_a_harness_reading_its_own_variable_is_info(repo, home):
+    _, findings = _problems(repo, home)
+    (f,) = [f for f in findings if f.key == "METAFLOW_SUITE_DEBUG"]
+    assert f.severity == "info"
+
+
 def test_known_names_in_the_nearest_pyproject_silence_other_programs_names(repo, home):
     (repo / "ui" / "pyproject.toml").write_text(
         '[tool.mfdoctor]\nknown-names = ["METAFLOW_SERVICE", "METAFLOW_HEAD", "METAFLOW_BODY_*"]\n')

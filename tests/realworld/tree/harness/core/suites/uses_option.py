@@ -1,4 +1,5 @@
 import os
 
 os.environ["METAFLOW_SHOUT_LEVEL"] = "loud"
-base = os.environ.get("METAFLOW_RUN_ID_OFFSET")
+os.environ["METAFLOW_RUN_ID_OFFSET"] = "7"
+debug = os.environ.get("METAFLOW_SUITE_DEBUG", "false").lower() in ("1", "true")
