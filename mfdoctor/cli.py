@@ -33,6 +33,7 @@ class _State:
     profile: Optional[str] = None
     no_color: bool = False
     verbose: bool = False
+    output_lost: bool = False  # stdout was closed by its reader (`| head -1`)
 
 
 state = _State()
@@ -55,16 +56,49 @@ class CheckGroup(str, Enum):
 
 
 def _write(command: str, fmt: Enum, data, **options) -> None:
-    """Render to stdout through the renderer table (see mfdoctor/render/__init__.py)."""
-    write(command, fmt.value, data, None,
-          RenderOptions(no_color=state.no_color, verbose=state.verbose, **options))
+    """Render to stdout through the renderer table (see mfdoctor/render/__init__.py).
+
+    A reader that stops early (`mfdoctor check | head -1`) is not an error: as grep, git
+    and ruff do, the rest of the output is dropped quietly and the exit code stays the
+    verdict's, so `| head -1` and `| cat` exit alike."""
+    try:
+        write(command, fmt.value, data, None,
+              RenderOptions(no_color=state.no_color, verbose=state.verbose, **options))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Send what is left of stdout to /dev/null (the reader is gone)."""
+    state.output_lost = True
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _error(message: str) -> None:
-    """A message on stderr (Rich, imported here: only when there is something to say)."""
+    """A message on stderr (Rich, imported here: only when there is something to say);
+    control characters in it are escaped, and a closed stderr is no reason to fail."""
+    from .redact import printable
     from .render.console import make_console
 
-    make_console(no_color=state.no_color, stderr=True).print(message)
+    try:
+        make_console(no_color=state.no_color, stderr=True).print(printable(message))
+    except OSError:
+        pass
+
+
+def _cwd() -> str:
+    """The working directory, or where it was when it has been deleted (resolve()
+    reports that; nothing else needs to fail over it)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return os.environ.get("PWD") or "/"
 
 
 def _version(value: bool):
@@ -80,6 +114,9 @@ def main(
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="More detail: passing checks, timings."),
+    fingerprints: bool = typer.Option(
+        False, "--fingerprints", help="Show a slow, salted fingerprint (scrypt) of each secret, to "
+        "compare two machines without showing it. Off by default: see the README."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -87,6 +124,10 @@ def main(
     state.profile = profile
     state.no_color = no_color
     state.verbose = verbose
+    if fingerprints:
+        from .redact import enable_fingerprints
+
+        enable_fingerprints()
 
 
 def _complete_keys(incomplete: str):
@@ -191,7 +232,7 @@ def lint(
     from .findings import Report
     from .settings import load_settings
 
-    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
+    settings = load_settings(_cwd(), select=select, ignore=ignore)
     report = Report()
     report.add(run_lint(paths or None, res=_resolve(profile), settings=settings, timings=report.timings))
     _emit_report(settings.filter(report), fmt, strict, "lint")
@@ -224,23 +265,81 @@ def check(
         timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
         vault_url=vault_url, storage_account_id=storage_account_id,
     )
-    settings = load_settings(os.getcwd())
+    settings = load_settings(_cwd())
     report = run_check(_resolve(profile), opts, settings=settings)
     _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
 
 
+def _usable_streams() -> None:
+    """Standard streams that can always be written: a closed descriptor (`>&-`) is
+    reopened on /dev/null (so no file mfdoctor opens can take its number, and writing
+    never fails), and text that cannot be encoded (an undecodable byte of a file name)
+    is written as an escape instead of raising."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                new = os.open(os.devnull, os.O_RDWR)
+                if new != fd:
+                    os.dup2(new, fd)
+                    os.close(new)
+            except OSError:
+                pass
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None:
+            try:
+                setattr(sys, name, open(fd, "w", closefd=False, errors="backslashreplace"))
+            except OSError:
+                pass
+        elif hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _finish(code: int) -> int:
+    """Flush stdout before the interpreter does: a reader gone by now is not an error
+    (the verdict's code stands); a full disk is (exit 2, as grep does)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        _drop_stdout()
+        try:
+            sys.stderr.write("mfdoctor: cannot write the output: %s\n" % (exc.strerror or exc))
+        except OSError:
+            pass
+        return 2
+    return code
+
+
 def run():
     """Console-script entry: no traceback ever reaches the user."""
+    _usable_streams()
     try:
         app(prog_name="mfdoctor")
+        code = 0
+    except SystemExit as exc:  # typer.Exit and click's usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         sys.stderr.write("mfdoctor: interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:  # a reader gone while printing --help or an error
+        _drop_stdout()
+        code = 0
     except Exception as exc:  # pragma: no cover - the last line of defence
         if os.environ.get("MFDOCTOR_DEBUG"):
             raise
-        sys.stderr.write(
-            "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
-            "and please report it)\n" % (type(exc).__name__, exc)
-        )
-        sys.exit(2)  # the contract's "could not run as asked": never mistaken for a verdict
+        try:
+            sys.stderr.write(
+                "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
+                "and please report it)\n" % (type(exc).__name__, exc)
+            )
+        except OSError:
+            pass
+        code = 2  # the contract's "could not run as asked": never mistaken for a verdict
+    sys.exit(_finish(code))

@@ -10,6 +10,53 @@ import ast
 from typing import Any, Optional, Tuple
 
 
+# Deepest syntax tree mfdoctor reads. Every reader of Python here recurses over the tree
+# (NodeVisitor, static_value, literal_eval, unparse), some by two frames per level: the
+# bound is checked once, before any of them runs, so none can hit RecursionError. Real
+# code nests a few dozen levels; a 200-term string concatenation is already deeper.
+MAX_DEPTH = 200
+
+
+class TooDeep(SyntaxError):
+    """Source that parses (or would, given a bigger stack) but nests deeper than
+    MAX_DEPTH: not read, and not a syntax error of the user's."""
+
+
+def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, bounded: any failure is a SyntaxError (null bytes, a 5,000-digit
+    literal, a parser RecursionError or MemoryError included), and a tree deeper than
+    MAX_DEPTH raises TooDeep."""
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise TooDeep("nested too deeply for Python's parser (%s)" % type(exc).__name__)
+    except ValueError as exc:  # "source code string cannot contain null bytes"
+        raise SyntaxError(str(exc).split(";")[0])
+    depth = tree_depth(tree, MAX_DEPTH)
+    if depth > MAX_DEPTH:
+        err = TooDeep("nested more than %d levels deep" % MAX_DEPTH)
+        err.filename = filename
+        raise err
+    return tree
+
+
+def tree_depth(tree: ast.AST, stop: int) -> int:
+    """How deep `tree` nests (iterative), counting no further than stop + 1."""
+    best = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best:
+            best = depth
+            if best > stop:
+                return best
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+    return best
+
+
 def dotted(node: ast.AST) -> Optional[str]:
     """"a.b.c" for a Name/Attribute chain, else None."""
     parts = []

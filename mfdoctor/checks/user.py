@@ -62,7 +62,9 @@ def identity_chain(env: Mapping[str, str], user_value=None, user_source: Optiona
             "value": None if tok is None else (REDACTED if tok else ""),
             "status": "unset" if tok is None else ("used" if tok else "empty")}
     if tok:
-        link["fingerprint"] = fingerprint(tok)
+        fp = fingerprint(TOKEN, tok)  # None unless --fingerprints
+        if fp:
+            link["fingerprint"] = fp
         identity, decided = ("production", tok), TOKEN
     chain.append(link)
     candidates = [(USER_KEY, user_value, user_source, user_origin, user_location)]
@@ -154,13 +156,15 @@ def check_user(res) -> list:
     ident = data["identity"]
     detail_chain = chain
     if ident is not None and ident[0] == "production":
-        fp = chain[0]["fingerprint"]
+        fp = chain[0].get("fingerprint")  # only with --fingerprints
+        detail = {"identity_type": "production", "decided_by": TOKEN, "chain": detail_chain}
+        if fp:
+            detail["fingerprint"] = fp
         out.append(Finding(ids.USER_IDENTITY, OK,
                            "Metaflow identifies this process as production:%s (METAFLOW_PRODUCTION_TOKEN "
-                           "from the environment, fingerprint %s); no user name is needed"
-                           % (REDACTED, fp),
-                           key=TOKEN, detail={"identity_type": "production", "fingerprint": fp,
-                                              "decided_by": TOKEN, "chain": detail_chain}))
+                           "from the environment%s); no user name is needed"
+                           % (REDACTED, ", fingerprint %s" % fp if fp else ""),
+                           key=TOKEN, detail=detail))
     elif ident is not None:
         link = next(l for l in chain if l["status"] == "used" and l["name"] != TOKEN)
         skipped = [_link_text(l) for l in chain if l is not link and l["status"] != "not consulted"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
-from .. import ids
+from .. import bounds, ids
 from ..findings import ERROR, WARNING, Finding, Location
 from ..vocabulary import Source
 
@@ -55,6 +55,15 @@ class ConfigFiles:
     local: Optional[ConfigFile]  # None: no `.metaflow/` directory found upward
     local_dir: Optional[str] = None
     problems: list = field(default_factory=list)
+
+
+# What Metaflow does when its config file is not a regular file.
+_DEVICE_FATE = {
+    "a named pipe (FIFO)": "blocks until something writes to it",
+    "a character device": "reads it (forever, for /dev/zero or /dev/urandom)",
+    "a block device": "reads the whole device",
+    "a socket": "fails (no such device or address)",
+}
 
 
 def _line_col(text: str, pos: int):
@@ -104,10 +113,21 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
         return cf
 
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except IsADirectoryError:
-        return bad("The %s %s is a directory; Metaflow fails to open it at import." % (what, path))
+        raw = bounds.read_regular(path)
+    except bounds.UnreadableFile as exc:
+        if exc.what == "a directory":
+            return bad("The %s %s is a directory; Metaflow fails to open it at import." % (what, path))
+        if exc.what == "too large":
+            cf.problems.append(Finding(
+                ids.CONFIG_FILE_INVALID, WARNING,
+                "The %s %s was not read: %s. Metaflow reads it; mfdoctor does not check it."
+                % (what, path, exc.strerror.split(" is ", 1)[-1]),
+                location=Location(path)))
+            return cf
+        return bad(
+            "The %s %s is %s, not a regular file: mfdoctor did not read it. Metaflow opens it "
+            "at import and %s." % (what, path, exc.what, _DEVICE_FATE.get(exc.what, "fails")),
+            fix="Replace it with a regular JSON file, or remove it.")
     except OSError as exc:
         return bad(
             "Cannot read the %s %s: %s. Metaflow fails at import with the same error."
@@ -126,7 +146,11 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
         )
     cf.text = text
     try:
-        data = json.loads(text)
+        data = bounds.loads(text, bounds.METAFLOW_FILE_JSON_DEPTH)
+    except bounds.JSONLimitError as exc:
+        return bad(
+            "Metaflow would fail to read the %s %s: %s. Every `import metaflow` fails."
+            % (what, path, exc), fix="Flatten the file: Metaflow's settings are flat values.")
     except json.JSONDecodeError as exc:
         return bad(
             "Invalid JSON in the %s %s at line %d, column %d: %s. Every `import metaflow` "
@@ -141,7 +165,8 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
             "(AttributeError: no .get)." % (what, path, type(data).__name__),
             1, 1, fix='Make it an object: {"METAFLOW_...": "..."}.',
         )
-    cf.data = data
+    # What mfdoctor analyses and shows is cut below a sane depth (Metaflow reads it all).
+    cf.data = {k: bounds.cut_depth(v)[0] for k, v in data.items()}
     return cf
 
 

@@ -20,6 +20,7 @@ from ..catalog import Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
 from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
+from ..redact import is_secret_name, register_secret
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .files import ConfigFiles, config_files
@@ -154,7 +155,7 @@ class _Replayer:
             source = Source.DERIVED if derived else Source.DEFAULT
             origin = refs[0] if derived else "default"
         if default_known:
-            value, error = coerce(name, raw, default, choices)
+            value, error = coerce(name, raw, default, choices, spec.secret)
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
@@ -348,21 +349,42 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     env = dict(os.environ if env is None else env)
     if profile is not None:
         env["METAFLOW_PROFILE"] = profile
+    cwd_problems = []
     if cwd is None:
         try:
             cwd = os.getcwd()
-        except FileNotFoundError:
-            cwd = os.environ.get("PWD", "/")
+        except OSError as exc:
+            cwd = os.environ.get("PWD") or "/"
+            cwd_problems.append(Finding(
+                ids.CONFIG_FILE_INVALID, ERROR,
+                "The current directory (%s) no longer exists: Metaflow looks for .metaflow/ "
+                "from it, and every `import metaflow` fails (%s from os.getcwd())."
+                % (cwd, type(exc).__name__),
+                fix="cd to an existing directory and run again."))
     catalog = catalog or load_catalog()
     constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
     files = config_files(env, cwd, local_dir, local_file)
+    register_secrets(env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()
     rep.extensions()
-    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems) + _extension_problems(catalog))
+    return Resolution(catalog, env, cwd, files, rep.keys,
+                      cwd_problems + list(files.problems) + _extension_problems(catalog))
+
+
+def register_secrets(env: Mapping[str, str], files: ConfigFiles) -> None:
+    """Every secret-named value in the environment and the config files, known to the
+    redaction point before any message is built (so none can echo it)."""
+    for name, value in env.items():
+        if is_secret_name(name):  # a Metaflow key: even a short value is cut
+            register_secret(value, 3 if name.startswith(PREFIX) else 5)
+    for cf in (files.profile, files.local):
+        for name, value in ((cf.data or {}).items() if cf is not None else ()):
+            if is_secret_name(str(name)):
+                register_secret(value, 3)
 
 
 def _extension_problems(catalog: Catalog) -> list:

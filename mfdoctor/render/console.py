@@ -7,10 +7,18 @@ import os
 from rich.console import Console
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own handling exits 1; the CLI drops the output and keeps the verdict's
+        # exit code instead (see cli._write).
+        self.quiet = True
+        raise BrokenPipeError()
+
+
 def make_console(file=None, no_color: bool = False, stderr: bool = False) -> Console:
     """The one console mfdoctor prints through: no colour when asked or NO_COLOR is set
     (Rich already drops colour when `file` is not a terminal), and no markup or emoji
     parsing: messages carry user text (`[/x]` in a value must print, not crash)."""
     no_color = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
+    return _Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
                    markup=False, emoji=False)

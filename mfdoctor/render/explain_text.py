@@ -7,6 +7,7 @@ import json
 from rich.console import Console
 from rich.text import Text
 
+from ..redact import printable
 from .console import make_console
 
 
@@ -17,7 +18,13 @@ def _v(value) -> str:
 
 
 def render(info: dict, console: Console) -> None:
-    p = console.print
+    def p(line=""):
+        """One line, its control characters escaped (user data must not drive the terminal)."""
+        if isinstance(line, Text):
+            console.print(Text(printable(line.plain), style=line.style))
+        else:
+            console.print(printable(line))
+
     name = info["name"]
     for f in info.get("problems", []):  # a missing profile, a broken file: as `show` says
         p(Text("%s: %s" % (f["severity"], f["message"]), style="red" if f["severity"] == "error" else "yellow"))

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ..ids import AREA_ORDER
 from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
+from ..redact import printable
 from .console import make_console
 from .summary import summary_line
 
@@ -69,7 +70,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
         groups.setdefault(f.check.split(".", 1)[0], []).append(f)
     order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
-        console.print(Text("mfdoctor %s" % title, style=st("bold")))
+        console.print(Text("mfdoctor %s" % printable(title), style=st("bold")))
     if not groups:
         console.print(Text("Nothing to report."))
     for area in order:
@@ -84,21 +85,22 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
             line.append(mark_u if uni else mark_a, style=st(style))
             line.append(" ")
             if f.location is not None:
-                line.append(str(f.location), style=st("bold"))
+                line.append(printable(str(f.location)), style=st("bold"))
                 line.append(": ")
-            line.append(f.message)
+            line.append(printable(f.message))
             line.append("  [%s]" % f.check, style=st("dim"))
             console.print(line)
             if f.severity in _FAILING or (f.severity == INFO and f.fix):
                 if f.suggestion and (not f.fix or f.suggestion not in f.fix):
-                    console.print(Text("      did you mean: %s" % f.suggestion, style=st("cyan")))
+                    console.print(Text("      did you mean: %s" % printable(f.suggestion),
+                                       style=st("cyan")))
                 if f.fix:
                     for i, fl in enumerate(str(f.fix).splitlines() or [""]):
-                        console.print(Text(("      fix: " if i == 0 else "           ") + fl,
+                        console.print(Text(("      fix: " if i == 0 else "           ") + printable(fl),
                                            style=st("green")))
             if verbose and f.detail:
                 for k, v in f.detail.items():
-                    console.print(Text("      %s: %s" % (k, v), style=st("dim")))
+                    console.print(Text(printable("      %s: %s" % (k, v)), style=st("dim")))
     if verbose and report.timings:
         console.print()
         console.print(Text("Timings", style=st("bold underline")))

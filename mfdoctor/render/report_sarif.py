@@ -10,7 +10,6 @@ non-fail kinds. Columns are counted in Unicode code points (`columnKind`).
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Optional
 from urllib.parse import quote
@@ -20,6 +19,7 @@ import typer
 from .. import __version__
 from ..checks.registry import describe
 from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report
+from .jsonout import dumps
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {ERROR: "error", WARNING: "warning", INFO: "note", OK: "none", SKIPPED: "none"}
@@ -28,15 +28,21 @@ _RULE_LEVEL = {"error": "error", "warning": "warning", "info": "note", "skipped"
 _SRCROOT = "SRCROOT"
 
 
+def _quote(p: str) -> str:
+    """Percent-encode a path's bytes (os.fsencode: an undecodable byte of a file name
+    is itself, %FF, and never a UnicodeEncodeError)."""
+    return quote(os.fsencode(p))
+
+
 def _uri(path: str) -> tuple:
     """(uri, uriBaseId or None). Relative paths stay relative to SRCROOT (the
     working directory), which is what code-scanning uploads expect."""
     p = path.replace(os.sep, "/")
     if os.path.isabs(path):
-        return "file://" + quote(p if p.startswith("/") else "/" + p), None
+        return "file://" + _quote(p if p.startswith("/") else "/" + p), None
     if p.startswith("./"):
         p = p[2:]
-    return quote(p), _SRCROOT
+    return _quote(p), _SRCROOT
 
 
 def _message(f) -> str:
@@ -102,7 +108,12 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
             res["locations"] = [loc]
         results.append(res)
     code = report.exit_code(strict)
-    base_dir = (cwd or os.getcwd()).replace(os.sep, "/")
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # a deleted working directory
+            cwd = os.environ.get("PWD") or "/"
+    base_dir = cwd.replace(os.sep, "/")
     if not base_dir.endswith("/"):
         base_dir += "/"
     run = {
@@ -114,7 +125,7 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
                 "rules": rules,
             }
         },
-        "originalUriBaseIds": {_SRCROOT: {"uri": "file://" + quote(base_dir if base_dir.startswith("/") else "/" + base_dir)}},
+        "originalUriBaseIds": {_SRCROOT: {"uri": "file://" + _quote(base_dir if base_dir.startswith("/") else "/" + base_dir)}},
         "columnKind": "unicodeCodePoints",
         "invocations": [{"executionSuccessful": True, "exitCode": code}],
         "results": results,
@@ -123,7 +134,7 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
 
 
 def render(report: Report, strict: bool = False, cwd: Optional[str] = None) -> str:
-    return json.dumps(to_data(report, strict, cwd), indent=2, ensure_ascii=True)
+    return dumps(to_data(report, strict, cwd))
 
 
 def write(report: Report, out, options) -> None:

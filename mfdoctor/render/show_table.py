@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from ..redact import fingerprint
+from ..redact import fingerprint, printable
 from ..view import Shown, shown_error, shown_value
 from ..vocabulary import Source
 
@@ -22,13 +22,15 @@ _SOURCE_STYLE = {
 
 
 def _fmt(value) -> str:
+    """A value as one line of the table; control characters escaped (a value must not
+    retitle or clear the terminal)."""
     if value is None:
         return "(unset)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)) or value == "":
-        return json.dumps(value)  # an empty string shows as "", not as nothing
-    return str(value)
+        return json.dumps(value, default=str)  # an empty string shows as "", not as nothing
+    return printable(value)
 
 
 def header(res) -> str:
@@ -47,7 +49,7 @@ def header(res) -> str:
     else:
         mf = "Metaflow %s, key catalog: installed (read from %s)" % (
             cat.version, cat.data.get("package_dir", "its source"))
-    return "Profile file: %s\nLocal file:   %s\n%s" % (ptxt, ltxt, mf)
+    return "Profile file: %s\nLocal file:   %s\n%s" % (printable(ptxt), printable(ltxt), printable(mf))
 
 
 def _cell(text: str, width: int) -> str:
@@ -58,7 +60,8 @@ def segments(res, keys, show_all: bool = False) -> list:
     """The whole output as [(text, style or "")]."""
     out = [(header(res) + "\n", "")]
     for f in res.problems:
-        out.append(("%s: %s\n" % (f.severity, f.message), "red" if f.severity == "error" else "yellow"))
+        out.append(("%s: %s\n" % (f.severity, printable(f.message)),
+                    "red" if f.severity == "error" else "yellow"))
     if not keys:
         out.append(("No keys %s.\n" % (
             "match" if show_all else "differ from their defaults (use --all to see every key)"), ""))
@@ -69,8 +72,10 @@ def segments(res, keys, show_all: bool = False) -> list:
         extra = ""
         if rk.secret and rk.value is not None:
             if isinstance(rk.value, dict):
-                extra = " (keys: %s)" % ", ".join(sorted(str(k) for k in rk.value))
-            extra += " sha256:%s" % fingerprint(rk.value)
+                extra = " (keys: %s)" % printable(", ".join(sorted(str(k) for k in rk.value)))
+            fp = fingerprint(rk.name, rk.value)  # None unless --fingerprints
+            if fp:
+                extra += " " + fp
         rows.append((rk, value, extra))
     wk = max(len("key"), max(len(rk.name) for rk, _, _ in rows))
     wv = min(48, max(len("value"), max(len(v) for _, v, _ in rows)))
@@ -82,15 +87,15 @@ def segments(res, keys, show_all: bool = False) -> list:
             out.append((extra, "dim"))
         out.append((" " * max(0, wv - len(value) - len(extra)) + "  ", ""))
         out.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
-        out.append(("  %s\n" % rk.origin, ""))
+        out.append(("  %s\n" % printable(rk.origin), ""))
         if rk.error:
-            out.append((" " * (wk + 2) + "✗ %s\n" % shown_error(rk), "red"))
+            out.append((" " * (wk + 2) + "✗ %s\n" % printable(shown_error(rk)), "red"))
         for o in rk.overrides:
             ov = _fmt(shown_value(rk, o.value))
             out.append((_cell("  ↳ overridden", wk) + "  ", "dim"))
             out.append((ov, "dim strike"))
             out.append((" " * max(0, wv - len(ov)) + "  ", ""))
-            out.append((_cell(o.source, ws) + "  %s\n" % o.origin, "dim"))
+            out.append((_cell(o.source, ws) + "  %s\n" % printable(o.origin), "dim"))
     return out
 
 

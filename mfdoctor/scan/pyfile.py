@@ -11,7 +11,7 @@ import bisect
 import re
 
 from .. import ids
-from ..pyast import is_environ_attribute, string_constant
+from ..pyast import is_environ_attribute, parse, string_constant
 from .generic import merge, name_hits
 from .model import ASSIGN, PY_READ, PY_SET, FileProblem, Occurrence
 from .text import LineIndex
@@ -121,8 +121,8 @@ def scan_python(text: str, li: LineIndex, problems: list) -> list:
     if not _needs_ast(text, hits):
         return merge(text, li, [], fallback_context=None)
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        tree = parse(text)
+    except SyntaxError as e:  # TooDeep, null bytes, a parser RecursionError included
         problems.append(FileProblem(
             ids.LINT_PARSE_ERROR, "info",
             "not parseable as Python (%s): names found by text only"

@@ -48,12 +48,57 @@ def _scalar(node):
     return node.value, True
 
 
+# Aliases share one composed node: visiting each node once keeps the walk linear in the
+# file, however far the aliases would expand (a 400-byte "billion laughs" expands to
+# millions of nodes, and a recursive alias never ends).
+ALIAS_EXPANSION_LIMIT = 1_000_000
+
+
+def _children(n):
+    from yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(n, MappingNode):
+        return [x for pair in n.value for x in pair]
+    if isinstance(n, SequenceNode):
+        return n.value
+    return ()
+
+
+def expanded_size(root, cap: int = ALIAS_EXPANSION_LIMIT) -> int:
+    """How many nodes the document has once every alias is expanded, counting no
+    further than `cap` (a recursive alias counts as `cap`). Iterative, memoised."""
+    size: dict = {}
+    busy: set = set()
+    stack = [(root, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            busy.discard(key)
+            size[key] = min(cap, 1 + sum(size.get(id(c), cap) for c in _children(n)))
+            continue
+        if key in size or key in busy:
+            continue
+        busy.add(key)
+        stack.append((n, True))
+        for c in _children(n):
+            if id(c) in busy:  # a recursive alias: infinite
+                size[id(c)] = cap
+            elif id(c) not in size:
+                stack.append((c, False))
+    return size.get(id(root), cap)
+
+
 def _walk(node, occs):
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     stack = [node]
+    seen = set()
     while stack:
         n = stack.pop()
+        if id(n) in seen:  # an alias of a node already read
+            continue
+        seen.add(id(n))
         if isinstance(n, MappingNode):
             name_node = value_node = None
             for k, v in n.value:
@@ -114,6 +159,13 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
     try:
         for doc in yaml.compose_all(text, Loader=Loader):
             if doc is not None:
+                if "*" in text and expanded_size(doc) >= ALIAS_EXPANSION_LIMIT:
+                    problems.append(FileProblem(
+                        ids.LINT_PARSE_ERROR, "warning",
+                        "YAML aliases here expand to over %d nodes (an alias bomb, or a "
+                        "recursive alias): each anchored value was read once, where it is "
+                        "defined; the program reading this file may run out of memory"
+                        % ALIAS_EXPANSION_LIMIT))
                 _walk(doc, occs)
     except yaml.YAMLError as e:
         occs = []
