@@ -67,6 +67,10 @@ def _write(command: str, fmt: Enum, data, **options) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _drop_stdout()
+    except OSError as exc:  # a full disk, an I/O error: the output is lost, say so (as grep)
+        _drop_stdout()
+        _error("mfdoctor: cannot write the output: %s" % (exc.strerror or exc))
+        raise typer.Exit(2)
 
 
 def _drop_stdout() -> None:

@@ -94,25 +94,26 @@ def fingerprint(name: str, value: Any) -> Optional[str]:
 _known: set = set()
 _known_re: list = [None]
 # Too short or too common to cut from every text without mangling messages.
-_MIN_SECRET = 5
+_MIN_SECRET = 6
 _COMMON = {"true", "false", "none", "null", "azure", "local", "default"}
 
 
-def register_secret(value: Any, min_len: int = _MIN_SECRET) -> None:
+def register_secret(value: Any) -> None:
     """Remember a secret value (every string inside it, in the forms outputs write it:
-    as is, JSON-escaped, repr-escaped, percent-encoded), so `redact_text` cuts it.
-    Strings shorter than `min_len` are not cut from every text (a variable merely named
-    like a secret may hold "1"); a known secret key may lower it."""
+    as is, JSON-escaped, repr-escaped, percent-encoded), so `redact_text` cuts it from
+    free text. Short strings and plain lowercase words are not (a variable merely named
+    like a secret may hold "1" or "ignored", and messages use those words); the values of
+    secret keys are redacted where they are shown whatever they are."""
     for s in _strings(value):
         if isinstance(s, str) and s.startswith(("{", "[", '"')):
             # JSON (valid or not): the quoted strings inside are secrets too.
             for inner in re.findall(r'"((?:[^"\\]|\\.)*)"', s):
-                _add(inner, min_len)
+                _add(inner)
                 try:
-                    _add(json.loads('"%s"' % inner), min_len)
+                    _add(json.loads('"%s"' % inner))
                 except ValueError:
                     pass
-        _add(s, min_len)
+        _add(s)
 
 
 def _strings(value: Any) -> Iterable:
@@ -127,16 +128,16 @@ def _strings(value: Any) -> Iterable:
             stack.extend(v)
 
 
-def _add(s: str, min_len: int) -> None:
+def _add(s: str) -> None:
     s = s.strip()
-    if len(s) < max(3, min_len) or s.lower() in _COMMON:
+    if len(s) < _MIN_SECRET or s.lower() in _COMMON or (len(s) < 12 and s.isalpha() and s.islower()):
         return
     forms = {s, json.dumps(s)[1:-1], json.dumps(s, ensure_ascii=False)[1:-1], repr(s)[1:-1]}
     try:
         forms.add(_urlquote(s, safe=""))
     except UnicodeEncodeError:
         pass
-    new = {f for f in forms if len(f) >= max(3, min_len)} - _known
+    new = {f for f in forms if len(f) >= _MIN_SECRET} - _known
     if new:
         _known.update(new)
         _known_re[0] = None
@@ -169,6 +170,8 @@ _BARE_SIG = re.compile(r"(^|[\s\"'(,])((?:sig|signature)=)([^&;#\s\"'<>]+)", re.
 # Connection strings: AccountKey=...;SharedAccessSignature=...
 _CONN = re.compile(r"((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)([^;\s\"']+)", re.I)
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)([^\s\"'<>]*)")
+# Azure's Hadoop URLs name the container before the "@".
+_CONTAINER_SCHEMES = {"abfs://", "abfss://", "wasb://", "wasbs://"}
 _HOST_PORT = re.compile(r"[^:]*(?::\d*)?")
 
 
@@ -194,6 +197,8 @@ def _redact_url(m) -> str:
     authority = rest[:end]
     at = authority.rfind("@")
     if at >= 0:  # user, user:password, :password, a password holding "@"
+        if ":" not in authority[:at] and scheme.lower() in _CONTAINER_SCHEMES:
+            return m.group(0)  # abfss://container@account...: no credential there
         return scheme + REDACTED + rest[at:]
     if not authority.startswith("[") and not _HOST_PORT.fullmatch(authority):
         # "bob:a/MRK@h": not host:port, so the userinfo runs on past the "/".
@@ -205,12 +210,13 @@ def _redact_url(m) -> str:
     return m.group(0)
 
 
-def redact_text(text: str) -> str:
+def redact_text(text: str, known: bool = True) -> str:
     """Cut credentials from free text: URL userinfo, signed query parameters,
-    connection-string keys, and every registered secret value."""
+    connection-string keys, and (unless `known` is False: a value of a key that is not
+    secret, shown as it is) every registered secret value."""
     if not isinstance(text, str) or not text:
         return text
-    pat = _known_pattern()
+    pat = _known_pattern() if known else None
     if pat is not None:
         text = pat.sub(REDACTED, text)
     if "=" in text:
@@ -237,8 +243,9 @@ def redact_value(name: str, value: Any, secret: Optional[bool] = None, *,
         secret = is_secret_name(name)
     if secret:
         return REDACTED
+    known = not by_member_name  # free text (a finding's detail), not a key's own value
     if isinstance(value, str):
-        return redact_text(value)
+        return redact_text(value, known)
     if not isinstance(value, (dict, list)):
         return value
     root: list = [None]
@@ -257,7 +264,7 @@ def redact_value(name: str, value: Any, secret: Optional[bool] = None, *,
             for i, v in enumerate(src):
                 stack.append((v, dst, i, False))
         else:
-            dst = redact_text(src) if isinstance(src, str) else src
+            dst = redact_text(src, known) if isinstance(src, str) else src
         parent[slot] = dst
     return root[0]
 

@@ -219,7 +219,7 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
 
     for o in r.occurrences:  # before any finding is built: none may echo a secret
         if o.has_value and is_secret_name(o.name):
-            register_secret(o.value, 3)
+            register_secret(o.value)
     for p in r.problems:
         keep(Finding(p.check, p.severity, p.message, fix=p.fix,
                      location=Location(path, p.line, p.column)), p.line)

@@ -16,6 +16,7 @@ from typing import Mapping, Optional
 
 from .. import bounds, ids
 from ..findings import ERROR, WARNING, Finding, Location
+from ..redact import is_secret_name, register_secret
 from ..vocabulary import Source
 
 DEFAULT_HOME = "~/.metaflowconfig"
@@ -261,3 +262,15 @@ def config_files(env: Mapping[str, str], cwd: str, local_dir_name: str = ".metaf
         home=os.path.expanduser(env.get("METAFLOW_HOME", DEFAULT_HOME)),
         profile=prof, local=local, local_dir=local_dir, problems=problems,
     )
+
+
+def register_secrets(env: Mapping[str, str], files: ConfigFiles) -> None:
+    """Every secret-named value in the environment and the config files, known to the
+    redaction point before any message is built (so none can echo it)."""
+    for name, value in env.items():
+        if is_secret_name(name):
+            register_secret(value)
+    for cf in (files.profile, files.local):
+        for name, value in ((cf.data or {}).items() if cf is not None else ()):
+            if is_secret_name(str(name)):
+                register_secret(value)

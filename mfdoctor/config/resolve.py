@@ -20,10 +20,9 @@ from ..catalog import Catalog, KeySpec, full_name, load_catalog
 from ..catalog.evaluate import EvalError, Evaluator, Unknown, referenced_names
 from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
-from ..redact import is_secret_name, register_secret
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
-from .files import ConfigFiles, config_files
+from .files import ConfigFiles, config_files, register_secrets
 from .plugin_list import enabled_plugins
 
 
@@ -373,18 +372,6 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     rep.extensions()
     return Resolution(catalog, env, cwd, files, rep.keys,
                       cwd_problems + list(files.problems) + _extension_problems(catalog))
-
-
-def register_secrets(env: Mapping[str, str], files: ConfigFiles) -> None:
-    """Every secret-named value in the environment and the config files, known to the
-    redaction point before any message is built (so none can echo it)."""
-    for name, value in env.items():
-        if is_secret_name(name):  # a Metaflow key: even a short value is cut
-            register_secret(value, 3 if name.startswith(PREFIX) else 5)
-    for cf in (files.profile, files.local):
-        for name, value in ((cf.data or {}).items() if cf is not None else ()):
-            if is_secret_name(str(name)):
-                register_secret(value, 3)
 
 
 def _extension_problems(catalog: Catalog) -> list:

@@ -49,8 +49,19 @@ def base_env(home: str, **extra) -> Dict[str, str]:
            if not k.upper().startswith(("METAFLOW_", "AZURE_", "IDENTITY_", "MSI_")) and k not in ("NO_COLOR",)}
     env.update(HOME=str(home), USER="tester", PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""))
     env.setdefault("MFDOCTOR_CACHE_DIR", os.path.join(ROOT, ".cache-mfdoctor"))
-    env.update({k: str(v) for k, v in extra.items()})
+    env.update({k: _env_safe(str(v)) for k, v in extra.items()})
     return env
+
+
+def _env_safe(v: str) -> str:
+    """What an environment can hold: no NUL, only surrogates os.fsencode can encode."""
+    v = v.replace("\x00", "")
+    try:
+        os.fsencode(v)
+        return v
+    except UnicodeEncodeError:
+        return v.encode("utf-8", "replace").decode("utf-8") if False else "".join(
+            c if not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF else "?" for c in v)
 
 
 def run(args, env, cwd, timeout=TIMEOUT, **kw) -> Result:

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from .harness import COMMANDS, base_env, check_result, run, tree_digest
+from .harness import COMMANDS, base_env, check_result, invoke, run, tree_digest
 
 MARK = "MRK"
 
@@ -28,11 +28,12 @@ def H(home):
 
 
 def runs(box, commands, markers=(), **env):
+    """Each command in-process (the Typer app; fast), with the oracles."""
     home, cwd = box
     before = tree_digest([home, cwd])
     out = []
     for args in commands:
-        r = run(args, base_env(home, **env), cwd)
+        r = invoke(args, base_env(home, **env), cwd)
         check_result(r, markers)
         out.append(r)
     assert tree_digest([home, cwd]) == before

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ...findings import ERROR
+from ...view import shown_error, shown_value
 from ...vocabulary import Source
 from ... import ids
 from ..fixtext import unset_value, where
@@ -84,7 +85,8 @@ def startup_blockers(res, *, azure_only: bool = False) -> list:
             continue
         out.append(finding(ids.CONFIG_INVALID_VALUE, ERROR,
                            "%s=%s (from %s) stops Metaflow from starting: %s"
-                           % (name, quote(rk.raw, style=PYTHON), where(rk.source, rk.origin, rk.location), rk.error),
+                           % (name, quote(shown_value(rk, rk.raw), style=PYTHON),
+                              where(rk.source, rk.origin, rk.location), shown_error(rk)),
                            key=name, location=rk.location,
                            fix=unset_value(name, rk.source, rk.location, rk.origin) + " or give a valid value"))
     return out

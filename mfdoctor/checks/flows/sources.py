@@ -186,7 +186,7 @@ def visit_dict_source(ff: FlowFile, d, el, fn, ctx):
     # The inline backend carries secret values in the flow file itself: never echo them.
     env_vars = (d.get("options") or {}).get("env_vars") if isinstance(d.get("options"), dict) else None
     for v in (env_vars.values() if isinstance(env_vars, dict) else ()):
-        register_secret(v, 3)  # every message of this file, in any form, cuts it
+        register_secret(v)  # every message of this file, in any form, cuts it
         if isinstance(v, str) and v:
             label = label.replace(v, REDACTED)
     bad = False
