@@ -153,11 +153,39 @@ def static_value(node: ast.AST) -> Any:
 
 
 def unparsed(node: ast.AST) -> str:
-    """`node` written back as Python (normalised: ast.unparse), for messages."""
+    """`node` written back as Python (normalised: ast.unparse), for messages. The values
+    of an inline secrets source (`{"type": "inline", "options": {"env_vars": {...}}}`)
+    are secrets written in the file itself: they are written back as "<redacted>"."""
     try:
-        return ast.unparse(node)
+        return ast.unparse(_without_inline_secrets(node))
     except Exception:  # pragma: no cover - unparse handles every node ast.parse makes
         return "<expression>"
+
+
+def _without_inline_secrets(node: ast.AST) -> ast.AST:
+    if not any(isinstance(n, ast.Dict) for n in ast.walk(node)):
+        return node
+    import copy
+
+    node = copy.deepcopy(node)  # depth bounded by parse(): MAX_DEPTH
+    for d in ast.walk(node):
+        if not isinstance(d, ast.Dict):
+            continue
+        keys = [string_constant(k) if k is not None else None for k in d.keys]
+        if "type" not in keys or string_constant(d.values[keys.index("type")]) != "inline":
+            continue
+        for sub in ast.walk(d):
+            if isinstance(sub, ast.Dict):
+                for i, k in enumerate(sub.keys):
+                    if k is not None and string_constant(k) == "env_vars":
+                        sub.values[i] = _hidden(sub.values[i])
+    return node
+
+
+def _hidden(node: ast.AST) -> ast.AST:
+    if isinstance(node, ast.Dict):
+        return ast.Dict(keys=node.keys, values=[ast.Constant("<redacted>") for _ in node.values])
+    return ast.Constant("<redacted>")
 
 
 def is_os_environ(node: ast.AST) -> bool:

@@ -120,6 +120,7 @@ def unknown_user_fix(profile_path: Optional[str] = None) -> str:
 def name_warnings(name: str) -> list:
     """Why a user name is awkward later on (empty when it is a plain lowercase name)."""
     out = []
+    name = name if isinstance(name, str) else str(name)  # a number or list from a config file
     bad_label = [c for c in sorted(set(name)) if not (c.isascii() and (c.isalnum() or c in "-_."))]
     if bad_label:
         out.append("%s %s not allowed in Kubernetes label values (Metaflow puts the user into pod "

@@ -46,8 +46,9 @@ def render(res, keys) -> str:
         value = rk.raw if rk.error else rk.value
         if rk.secret:
             fp = fingerprint(rk.name, value)  # None unless --fingerprints
+            where = "the environment" if rk.source == Source.ENV else rk.origin
             lines.append(comment("%s is set in %s (secret, not shown%s)"
-                                 % (rk.name, rk.origin, ", " + fp if fp else "")))
+                                 % (rk.name, where, ", " + fp if fp else "")))
             continue
         try:
             text = _text(shown_value(rk, value))

@@ -125,6 +125,7 @@ def test_lint_inputs(files, fmt, how):
     _count("lint inputs")
     b = Box()
     try:
+        files = list(dict(files).items())  # one content per name
         paths = [b.write(os.path.join("t", name), content) for name, content in files]
         if how == "git" and shutil.which("git"):
             import subprocess

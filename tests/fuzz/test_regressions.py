@@ -297,7 +297,7 @@ def test_case_20_env_format_is_shell_safe(box, tmp_path):
         assert sh.returncode == 0, sh.stderr
         if "METAFLOW_SERVICE_AUTH_KEY" in env:
             assert b"export METAFLOW_SERVICE_AUTH_KEY" not in r.out
-            assert b"# METAFLOW_SERVICE_AUTH_KEY is set in METAFLOW_SERVICE_AUTH_KEY (secret, not shown)" in r.out
+            assert b"# METAFLOW_SERVICE_AUTH_KEY is set in the environment (secret, not shown)" in r.out
             assert b"METAFLOW_SERVICE_AUTH_KEY=" not in sh.stdout
         if "METAFLOW_USER" in env:
             assert ("METAFLOW_USER=" + env["METAFLOW_USER"]).encode() in sh.stdout

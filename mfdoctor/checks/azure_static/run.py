@@ -121,7 +121,7 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     endpoint = erk.value if erk is not None else None
     hint = None
     if sysroot:
-        _, hint, _ = suggest_sysroot(sysroot)
+        _, hint, _ = suggest_sysroot(str(sysroot))
     provider = res.value("DEFAULT_AZURE_CLIENT_PROVIDER") or "azure-default"
     out.extend(check_endpoint(endpoint, client_provider=provider, required=is_azure_ds,
                               account_hint=hint, **_key_args(erk)))
