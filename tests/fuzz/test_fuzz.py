@@ -65,10 +65,12 @@ class Box:
                 f.write(data)
         return path
 
-    def run(self, args, env=None, markers=()):
+    def run(self, args, env=None, markers=(), usage_error=False):
         before = tree_digest([self.home, self.cwd])
         r = invoke(args, base_env(self.home, **(env or {})), self.cwd)
-        check_result(r, markers)
+        check_result(r, markers, allow_usage_error=usage_error)
+        if usage_error and r.code == 2:
+            assert "no such file or directory" in r.text, r.text
         assert tree_digest([self.home, self.cwd]) == before, "an input file was modified"
         return r
 
@@ -133,7 +135,9 @@ def test_lint_inputs(files, fmt, how):
             subprocess.run(["git", "init", "-q", os.path.join(b.cwd, "t")], check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         targets = ["t"] if how != "files" else [os.path.relpath(p, b.cwd) for p in paths]
-        b.run(["lint"] + targets + ["--format", fmt])
+        # A dangling symlink named on the command line is "a path that does not exist": 2.
+        dangling = how == "files" and any(c == "dangling" for _, c in files)
+        b.run(["lint"] + targets + ["--format", fmt], usage_error=dangling)
     finally:
         b.close()
 
