@@ -226,6 +226,6 @@ def check_user(res) -> list:
 
 
 def _plain_name(name: str) -> str:
-    base = name.split("@")[0]
+    base = str(name).split("@")[0]  # a number or list from a config file
     cand = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")
     return cand or "ci-bot"
