@@ -30,6 +30,32 @@ def _rk(res, name):
         return None
 
 
+class _AsText:
+    """The resolution as the Azure rules read it: a key without a typed default holds the
+    string Metaflow passes on to the SDK, and a config file may give it a number, a list
+    or a bool instead. The rules see its str(), as the SDK would, never a crash."""
+
+    _TYPED = ("bool", "int", "float", "list", "dict")
+
+    def __init__(self, res):
+        self._res = res
+
+    def get(self, name):
+        import dataclasses
+
+        rk = self._res.get(name)
+        if rk is None or rk.value is None or isinstance(rk.value, str) or rk.spec.type in self._TYPED:
+            return rk
+        return dataclasses.replace(rk, value=str(rk.value))
+
+    def value(self, name, default=None):
+        rk = self.get(name)
+        return default if rk is None or rk.value is None else rk.value
+
+    def __getattr__(self, name):
+        return getattr(self._res, name)
+
+
 def _is_set(rk) -> bool:
     return rk is not None and rk.source not in (Source.DEFAULT, Source.DERIVED, None) and rk.raw is not None
 
@@ -99,6 +125,7 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     The Azure keys' load-time errors are always included; `include_config_errors` adds
     every other error that stops `import metaflow` (config files, other keys' values), for
     `check azure` run alone, when the config lint does not run."""
+    res = _AsText(res)
     out = []
     env = getattr(res, "env", None) or {}
     if include_config_errors:
