@@ -241,6 +241,8 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             else:
                 continue
         n_values += 1
+        if o.template:
+            continue  # unknown until its template is rendered
         rk = res.get(o.name)
         probs = check_value(o.name, value, spec, catalog, settings=settings,
                             from_config_file=from_config,

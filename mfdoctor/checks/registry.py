@@ -143,10 +143,10 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.LINT_PARSE_ERROR, "warning",
-        "A file that does not parse in its format (YAML, JSON, Python).",
+        "A file that does not parse in its format (YAML, JSON, Python, Terraform).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
-        "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
-        "reported (they are not YAML until rendered).",
+        "(Kubernetes `env` lists, compose maps) are not read (an invalid Terraform file is "
+        "not read at all). Helm templates are read with their `{{ ... }}` actions masked.",
     ),
     CheckInfo(
         ids.LINT_FILE_ENCODING, "warning",
