@@ -113,8 +113,26 @@ def _echo(words: List[Word], lexer: Lexer, sink: _Sink, target: str, depth: int)
         track.extend(t[:len(w.value)] + [a.end] * (len(w.value) - len(t)))
     text = "".join(text_parts)
     if words[0].value == "printf" or "-e" in (w.value for w in words[1:3]):
-        text = text.replace("\\n", "\n")  # rarely matters; keeps line splitting right
+        text, track = _unescape_newlines(text, track)
+    before = len(sink.out)
     _lex_again(text, track, sink, depth, env_file="GITHUB_ENV" in target or "GITHUB_OUTPUT" in target)
+    if words[0].value == "printf":  # the format's %s are filled in from the arguments
+        for o in sink.out[before:]:
+            if o.has_value and o.template is None:
+                o.template = find_template(o.value, percent=True)
+
+
+def _unescape_newlines(text: str, track: List[int]):
+    """`\\n` written as a newline (printf, echo -e), keeping each character's position."""
+    out: List[str] = []
+    pos: List[int] = []
+    i = 0
+    while i < len(text):
+        two = text.startswith("\\n", i)
+        out.append("\n" if two else text[i])
+        pos.append(track[i])
+        i += 2 if two else 1
+    return "".join(out), pos
 
 
 def _command(words: List[Word], redirs: list, heredocs: list, lexer: Lexer, sink: _Sink,
@@ -161,6 +179,11 @@ def _command(words: List[Word], redirs: list, heredocs: list, lexer: Lexer, sink
         if j < len(args):
             _command(args[j:], redirs, heredocs, lexer, sink, depth, tee_into)
         return None
+    if (cmd == "cat" and _writes_to(redirs)) or cmd == "tee":
+        # `cat > f.sh <<EOF` / `tee f.sh <<EOF`: the body is the file's text.
+        for h in heredocs:
+            if h.body and depth < _MAX_DEPTH:
+                scan_commands(lexer.text, h.body[0], h.body[1], sink, depth=depth + 1)
     if cmd == "tee":
         files = [w.value for w in args if not w.value.startswith("-")]
         return files[0] if files else None
@@ -169,9 +192,6 @@ def _command(words: List[Word], redirs: list, heredocs: list, lexer: Lexer, sink
         if target is not None:
             _echo(words[i:], lexer, sink, target, depth)
         return None
-    for h in heredocs:
-        if h.body and (cmd == "cat" and _writes_to(redirs)) and depth < _MAX_DEPTH:
-            scan_commands(lexer.text, h.body[0], h.body[1], sink, depth=depth + 1)
     # Arguments: `-e METAFLOW_X=1`, `--env=METAFLOW_X=1`, a bare `-e METAFLOW_X`.
     prev = ""
     for w in args:

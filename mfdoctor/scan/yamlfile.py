@@ -32,6 +32,7 @@ _LIST_ITEM = re.compile(r"(METAFLOW_[A-Z0-9_]+(?:-[A-Z0-9_]+)*)=(.*)", re.S)
 _NULL_TAG = "tag:yaml.org,2002:null"
 _CI_EXPR = re.compile(r"\$\{\{.*?\}\}", re.S)
 _ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+_NOT_NL = re.compile(r"[^\n]")
 _ACTION_LINE = re.compile(r"^[ \t]*(?:\{\{.*?\}\}[ \t]*)+$", re.M)
 # Keys whose string values are shell command lines.
 _SHELL_KEYS = {"run", "script", "scripts", "command", "commands", "args", "entrypoint",
@@ -204,16 +205,9 @@ def _mask(text: str):
     by a run of `_` (one plain scalar), lines that hold only actions by blanks.
     Returns the masked text and the sorted (start, end) spans of the actions."""
     spans = [(m.start(), m.end()) for m in _ACTION.finditer(text)]
-    chars = list(text)
-    for a, b in spans:
-        for i in range(a, b):
-            if chars[i] != "\n":
-                chars[i] = "_"
-    for m in _ACTION_LINE.finditer(text):
-        for i in range(m.start(), m.end()):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars), spans
+    masked = _ACTION_LINE.sub(lambda m: _NOT_NL.sub(" ", m.group()), text)
+    masked = _ACTION.sub(lambda m: _NOT_NL.sub("_", m.group()), masked)
+    return masked, spans
 
 
 def _comment_hit(text: str, start: int) -> bool:

@@ -152,3 +152,22 @@ def test_big_script_is_lexed_quickly():
     got = occ(text)
     assert got == [("METAFLOW_DEFAULT_DATASTORE", 20001, 8, "shell", "azure", None)]
     assert time.perf_counter() - t < 2.0
+
+
+def test_printf_and_tee_heredoc_into_profile_scripts():
+    text = ("printf 'export METAFLOW_SERVICE_URL=%s\\n' \"$URL\" >> /etc/profile.d/mf.sh\n"
+            "sudo tee /etc/profile.d/mf.sh <<'EOF' >/dev/null\n"
+            "export METAFLOW_DEFAULT_METADATA=service\n"
+            "EOF\n")
+    assert occ(text) == [
+        ("METAFLOW_SERVICE_URL", 1, 16, "shell", "%s", "%s"),
+        ("METAFLOW_DEFAULT_METADATA", 3, 8, "shell", "service", None),
+    ]
+
+
+def test_echo_e_with_several_lines_keeps_positions():
+    text = "echo -e 'export METAFLOW_A=1\\nexport METAFLOW_B=2' >> ~/.bashrc\n"
+    assert occ(text) == [
+        ("METAFLOW_A", 1, col(text, 1, "METAFLOW_A"), "shell", "1", None),
+        ("METAFLOW_B", 1, col(text, 1, "METAFLOW_B"), "shell", "2", None),
+    ]
