@@ -25,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: it wraps at word boundaries to the terminal (Rich's panels cut
+    # option metavars and env var names mid-word at 80 columns) and loads no Rich.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -117,7 +120,7 @@ def _resolve(profile: Optional[str] = None):
     return resolve(profile=profile if profile is not None else state.profile)
 
 
-@app.command()
+@app.command(short_help="The effective configuration and where each value came from.")
 def show(
     patterns: Optional[List[str]] = typer.Argument(
         None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*').",
@@ -139,16 +142,42 @@ def show(
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
-@app.command()
+@app.command(short_help="Everything about one key or check; --all: the reference.")
 def explain(
-    key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
+    key: Optional[str] = typer.Argument(
+        None, help="A key, with or without METAFLOW_, or a check id (config.unknown-name).",
+        autocompletion=_complete_keys),
+    all_keys: bool = typer.Option(False, "--all", "-a", help="The reference of every setting the installed Metaflow reads."),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
     profile: Optional[str] = _profile_option(),
 ):
-    """Everything about one key: documentation, default, type, each layer's value, and how to set it."""
-    from .config.explain import explain_key
+    """Everything about one key: documentation, Metaflow's rules for its value, the verdict
+    on the current value, each layer's value, and how to set it. A check id documents that
+    check; --all writes the reference of every setting."""
+    if all_keys:
+        from .config.reference import reference
 
-    info = explain_key(_resolve(profile), key)
+        _write("explain", fmt, reference(_resolve(profile).catalog))
+        return
+    if not key:
+        _usage_error("give a KEY or a check id, or --all")
+    from .checks.verdict import explain as explain_data
+
+    info = explain_data(key, lambda: _resolve(profile))
+    _write("explain", fmt, info)
+    if not info["found"]:
+        raise typer.Exit(1)
+
+
+@app.command(short_help="Documentation of one check id.")
+def rule(
+    check_id: str = typer.Argument(..., help="A check id, e.g. config.unknown-name."),
+    fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
+):
+    """What a check verifies, why it matters, an example and the fix (as `ruff rule`)."""
+    from .checks.verdict import explain_check
+
+    info = explain_check(check_id)
     _write("explain", fmt, info)
     if not info["found"]:
         raise typer.Exit(1)
@@ -165,7 +194,7 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+@app.command(short_help="Check METAFLOW_* names and values in files.")
 def lint(
     paths: Optional[List[str]] = typer.Argument(
         None, help="Files or directories to scan for METAFLOW_* names. Without any: the "
@@ -197,7 +226,7 @@ def lint(
     _emit_report(settings.filter(report), fmt, strict, "lint")
 
 
-@app.command()
+@app.command(short_help="The CI preflight: lint, user identity, Azure.")
 def check(
     group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
     offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped."),

@@ -86,6 +86,14 @@ class Finding:
             out["detail"] = self.detail
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        """The inverse of `to_dict` (explain's data carries findings as dicts)."""
+        loc = d.get("location")
+        return cls(check=d["check"], severity=d["severity"], message=d["message"],
+                   key=d.get("key"), fix=d.get("fix"), suggestion=d.get("suggestion"),
+                   location=Location(**loc) if loc else None, detail=dict(d.get("detail") or {}))
+
 
 @dataclass
 class Report:

@@ -4,8 +4,8 @@ The CLI produces all its output through `write(command, fmt, data, out, options)
 which looks the format up in `FORMATS` and calls that module's
 `write(data, out, options)`, the one renderer interface:
 
-- `data`: a `view.Shown` for `show`, explain's dict (`config/explain.py`) for
-  `explain`, a `findings.Report` for `lint` and `check`;
+- `data`: a `view.Shown` for `show`, explain's dict for `explain` (one key:
+  `config/explain.py`; one check: `checks/verdict.py`; `--all`: `config/reference.py`), a `findings.Report` for `lint` and `check`;
 - `out`: a text stream, or None for standard output;
 - `options`: `RenderOptions`.
 
@@ -27,7 +27,7 @@ from typing import Optional, TextIO
 # choices are these names, in this order.
 FORMATS = {
     "show": {"table": "show_table", "json": "show_json", "env": "show_env"},
-    "explain": {"text": "explain_text", "json": "explain_json"},
+    "explain": {"text": "explain_text", "json": "explain_json", "markdown": "explain_markdown"},
     "report": {"human": "report_human", "json": "report_json", "sarif": "report_sarif",
                "github": "report_github"},
 }
