@@ -230,3 +230,15 @@ def test_walked_tree_reads_the_new_kinds(tmp_path):
     assert got == [("makefile", "METAFLOW_PROFILE", "dev"), ("terraform", "METAFLOW_USER", "tf"),
                    ("tiltfile", "METAFLOW_DEFAULT_METADATA", "service")]
     assert scan_file(str(tmp_path / "infra" / "main.tf")).kind == "terraform"
+
+
+def test_hcl_parser_is_imported_only_for_terraform_files(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "run.sh").write_text("export METAFLOW_USER=ci\n")
+    (tmp_path / "Dockerfile").write_text("ENV METAFLOW_PROFILE=dev\n")
+    code = ("import sys; from mfdoctor.scan import scan_paths; scan_paths([sys.argv[1]]); "
+            "print(sorted(m for m in ('hcl2', 'lark') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
