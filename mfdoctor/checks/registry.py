@@ -145,10 +145,12 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.LINT_PARSE_ERROR, "warning",
-        "A file that does not parse in its format (YAML, JSON, Python, Terraform).",
+        "A YAML, JSON or Terraform file that does not parse (a Python file: info).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
-        "(Kubernetes `env` lists, compose maps) are not read (an invalid Terraform file is "
-        "not read at all). Helm templates are read with their `{{ ... }}` actions masked.",
+        "(Kubernetes `env` lists, compose maps) are not read; an invalid Terraform file is "
+        "not read at all. Helm templates are read with their `{{ ... }}` actions masked. A "
+        "Python file that does not parse (Python 2, a template) is only `info`: its "
+        "environment accesses are found by text.",
     ),
     CheckInfo(
         ids.LINT_FILE_ENCODING, "warning",
@@ -355,8 +357,9 @@ def format_checks() -> str:
 
 
 def markdown_table() -> str:
-    """The README's check table."""
+    """The README's check table (a test keeps the README's copy equal). Each row has an
+    anchor named by the check id: SARIF's `helpUri` links to it."""
     rows = ["| Check id | Severity | What it checks |", "|---|---|---|"]
     for c in _CHECKS:
-        rows.append("| `%s` | %s | %s |" % (c.id, c.severity, c.title.replace("|", "\\|")))
+        rows.append('| <a id="%s"></a>`%s` | %s | %s |' % (c.id, c.id, c.severity, c.title.replace("|", "\\|")))
     return "\n".join(rows)

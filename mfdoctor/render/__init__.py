@@ -29,13 +29,15 @@ FORMATS = {
     "show": {"table": "show_table", "json": "show_json", "env": "show_env"},
     "explain": {"text": "explain_text", "json": "explain_json", "markdown": "explain_markdown"},
     "report": {"human": "report_human", "json": "report_json", "sarif": "report_sarif",
-               "github": "report_github"},
+               "github": "report_github", "markdown": "report_markdown", "junit": "report_junit"},
 }
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    no_color: bool = False  # --no-color (NO_COLOR is honoured as well)
+    no_color: bool = False  # --no-color / --color never (NO_COLOR is honoured as well)
+    color: str = "auto"  # --color auto|always|never: `always` colours even a pipe or file
+    quiet: bool = False  # -q: a human report without header, passing checks or summary
     verbose: bool = False  # -v: each finding's detail, and timings
     strict: bool = False  # --strict: warnings and skipped checks fail too (summary, exit code)
     title: Optional[str] = None  # a human report's first line: "mfdoctor <title>"

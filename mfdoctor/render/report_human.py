@@ -9,7 +9,6 @@ built with `rich.text.Text`, never markup, so `[` in a message is shown as is.
 
 from __future__ import annotations
 
-import os
 from typing import List, Optional
 
 from rich.console import Console
@@ -56,14 +55,16 @@ def _print_lines(console: Console, lines: List[Line], st) -> None:
 
 
 def render(report: Report, console: Optional[Console] = None, *, verbose: bool = False,
-           strict: bool = False, title: Optional[str] = None, width: Optional[int] = None) -> None:
+           strict: bool = False, title: Optional[str] = None, width: Optional[int] = None,
+           quiet: bool = False) -> None:
     """Print `report` on `console`, wrapped to `width` columns (None: never wrapped, as
     in pipes and CI logs, where a wrapped path:line:col is no longer clickable).
     Rich never wraps by itself: every line is laid out by render/layout.py."""
     console = console or make_console()
     # --no-color / NO_COLOR: no escape sequences at all (Rich's no_color still
-    # emits bold and underline).
-    plain = console.no_color or bool(os.environ.get("NO_COLOR"))
+    # emits bold and underline). make_console folded NO_COLOR into no_color, unless
+    # --color always overrides it.
+    plain = console.no_color
 
     def st(style: str) -> str:
         return "" if plain else style
@@ -78,13 +79,14 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
     order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
         out(wrap_text("mfdoctor %s" % title, width, style="bold"))
-    if not groups:
+    if not groups and not quiet:
         out(wrap_text("Nothing to report.", width))
     for area in order:
         findings = groups[area]
         # Failures first, then information, then what passed.
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
-        console.print()
+        if not (quiet and area == order[0]):  # -q: nothing before the first finding
+            console.print()
         out(wrap_text(_AREA_TITLES.get(area, area.capitalize()), width, style="bold underline"))
         for f in findings:
             out(finding_lines(f, width, uni, verbose))
@@ -93,6 +95,8 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
         out(wrap_text("Timings", width, style="bold underline"))
         for name, secs in report.timings.items():
             out(wrap_text("%-24s %7.1f ms" % (name, secs * 1000.0), width, indent="  "))
+    if quiet:  # -q: the findings and nothing else (ruff -q)
+        return
     console.print()
     code = report.exit_code(strict)
     out(wrap_text(summary_line(report, strict), width, style="bold red" if code else "bold green"))
@@ -133,6 +137,7 @@ def render_text(report: Report, *, verbose: bool = False, strict: bool = False,
 
 
 def write(report: Report, out, options) -> None:
-    console = make_console(file=out, no_color=options.no_color)
-    render(report, console, verbose=options.verbose, strict=options.strict, title=options.title,
-           width=output_width(console.file))
+    console = make_console(file=out, no_color=options.no_color, color=options.color)
+    render(report, console, verbose=options.verbose, strict=options.strict,
+           title=None if options.quiet else options.title, width=output_width(console.file),
+           quiet=options.quiet)
