@@ -22,7 +22,7 @@ from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
-from .files import ConfigFiles, config_files
+from .files import ConfigFiles, config_files, register_secrets
 from .plugin_list import enabled_plugins
 
 
@@ -154,7 +154,7 @@ class _Replayer:
             source = Source.DERIVED if derived else Source.DEFAULT
             origin = refs[0] if derived else "default"
         if default_known:
-            value, error = coerce(name, raw, default, choices)
+            value, error = coerce(name, raw, default, choices, spec.secret)
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
@@ -352,22 +352,31 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     env = dict(os.environ if env is None else env)
     if profile is not None:
         env["METAFLOW_PROFILE"] = profile
+    cwd_problems = []
     if cwd is None:
         try:
             cwd = os.getcwd()
-        except FileNotFoundError:
-            cwd = os.environ.get("PWD", "/")
+        except OSError as exc:
+            cwd = os.environ.get("PWD") or "/"
+            cwd_problems.append(Finding(
+                ids.CONFIG_FILE_INVALID, ERROR,
+                "The current directory (%s) no longer exists: Metaflow looks for .metaflow/ "
+                "from it, and every `import metaflow` fails (%s from os.getcwd())."
+                % (cwd, type(exc).__name__),
+                fix="cd to an existing directory and run again."))
     catalog = catalog or load_catalog()
     constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
     if files is None:
         files = config_files(env, cwd, local_dir, local_file)
+    register_secrets(env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()
     rep.extensions()
-    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems) + _extension_problems(catalog))
+    return Resolution(catalog, env, cwd, files, rep.keys,
+                      cwd_problems + list(files.problems) + _extension_problems(catalog))
 
 
 def _extension_problems(catalog: Catalog) -> list:

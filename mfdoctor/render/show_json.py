@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
+from .jsonout import dumps
 from ..view import Shown, key_dict, shown_value
 
 SCHEMA = "mfdoctor/show/v1"
@@ -50,7 +49,7 @@ def remote_document(remote, keys) -> dict:
 
 def render(res, keys, remote=None) -> str:
     doc = remote_document(remote, keys) if remote is not None else show_document(res, keys)
-    return json.dumps(doc, indent=2, default=str)
+    return dumps(doc)
 
 
 def write(shown: Shown, out, options) -> None:
