@@ -64,10 +64,11 @@ def _error(message: str) -> None:
 
 def _version(value: bool):
     if value:
-        from .catalog import describe_source, load_catalog
+        from .catalog import load_catalog
+        from .view import catalog_source
 
         cat = load_catalog()
-        typer.echo("mfdoctor %s\nMetaflow %s\nkey catalog: %s" % (__version__, cat.version, describe_source(cat)))
+        typer.echo("mfdoctor %s\nMetaflow %s\nkey catalog: %s" % (__version__, cat.version, catalog_source(cat)))
         raise typer.Exit()
 
 

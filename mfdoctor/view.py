@@ -60,3 +60,11 @@ def key_dict(rk) -> dict:
     if rk.spec.derived_from:
         out["derived_from"] = list(rk.spec.derived_from)
     return out
+
+
+def catalog_source(cat) -> str:
+    """Where the key catalog came from, in words (`show`'s header, `--version`)."""
+    if cat.source.startswith("bundled"):
+        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was found"
+        return "bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
+    return "installed (read from %s)" % cat.data.get("package_dir", "its source")

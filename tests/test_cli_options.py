@@ -59,7 +59,7 @@ def test_version_names_metaflow_and_the_catalog(env, tmp_path):
     lines = p.stdout.splitlines()
     assert re.fullmatch(r"mfdoctor \d+\.\d+\.\d+", lines[0])
     assert lines[1] == "Metaflow %s" % version("metaflow")
-    assert lines[2].startswith("key catalog: read from the installed Metaflow at ") and lines[2].endswith("metaflow")
+    assert lines[2].startswith("key catalog: installed (read from ") and lines[2].endswith("metaflow)")
     p = run_mfdoctor(["--version"], dict(env, MFDOCTOR_CATALOG="bundled"), tmp_path)
     assert "key catalog: bundled snapshot of Metaflow" in p.stdout and "MFDOCTOR_CATALOG=bundled" in p.stdout
 

@@ -13,7 +13,7 @@ import sys
 from typing import List, Optional
 
 from ..redact import fingerprint
-from ..view import Shown, shown_error, shown_value
+from ..view import Shown, catalog_source, shown_error, shown_value
 from ..vocabulary import Source
 from .layout import Line, fit_columns, output_width, plain, wrap, wrap_text
 
@@ -43,12 +43,9 @@ def header(res) -> str:
     else:
         ltxt = "%s%s" % (local.path, "" if local.exists else " (not found)")
     cat = res.catalog
-    if cat.source.startswith("bundled"):
-        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was read"
-        mf = "key catalog: bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
-    else:
-        mf = "Metaflow %s, key catalog: installed (read from %s)" % (
-            cat.version, cat.data.get("package_dir", "its source"))
+    mf = "key catalog: %s" % catalog_source(cat)
+    if not cat.source.startswith("bundled"):
+        mf = "Metaflow %s, %s" % (cat.version, mf)
     return "Profile file: %s\nLocal file:   %s\n%s" % (ptxt, ltxt, mf)
 
 
