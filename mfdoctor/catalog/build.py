@@ -9,7 +9,7 @@ from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
 
 # Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 8
+FORMAT = 9
 
 _CORE_FILES = (
     "version.py",
