@@ -94,7 +94,8 @@ def load_catalog(prefer: str = "auto") -> Catalog:
         except (OSError, SyntaxError, UnicodeDecodeError):
             # A broken or partial install: fall back to what we ship, and say so.
             cat = load_snapshot()
-            cat.source = "bundled (installed Metaflow at %s could not be read)" % pkg_dir
+            cat.source = "bundled (installed Metaflow %s at %s could not be read)" % (version, pkg_dir)
+            cat.installed_version = version
             return cat
     if data.get("package_dir") != pkg_dir:
         data["package_dir"] = pkg_dir

@@ -77,8 +77,23 @@ class Catalog:
         self.plugins: dict = data.get("plugins", {})
         self.plugin_categories: list = data.get("plugin_categories", [])
         self.extensions: list = data.get("extensions", [])
+        self.release: dict = data.get("release", {})
+        # Set when the bundled snapshot stands in for an installed release it could not read.
+        self.installed_version: Optional[str] = None
         self._keys: Optional[dict] = None
         self._kinds: Optional[dict] = None
+
+    @property
+    def supported(self) -> bool:
+        """False for a release below the oldest one mfdoctor supports (catalog/release.py)."""
+        from .release import supported  # tiny module; keeps model.py free of release rules
+
+        return supported(self.version)
+
+    @property
+    def reads_local_file(self) -> bool:
+        """Whether this release reads the project-local `.metaflow/config.json`."""
+        return bool(self.release.get("local_config", True))
 
     # -- key specs ---------------------------------------------------------
     def _spec(self, op: dict, origin: str, condition: Optional[str] = None) -> KeySpec:

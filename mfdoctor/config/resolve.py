@@ -24,6 +24,7 @@ from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .files import ConfigFiles, config_files
 from .plugin_list import enabled_plugins
+from .release_notes import release_problems
 
 
 @dataclass
@@ -357,12 +358,14 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
-    files = config_files(env, cwd, local_dir, local_file)
+    files = config_files(env, cwd, local_dir, local_file, read_local=catalog.reads_local_file,
+                         release=catalog.version)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()
     rep.extensions()
-    return Resolution(catalog, env, cwd, files, rep.keys, list(files.problems) + _extension_problems(catalog))
+    problems = release_problems(catalog) + list(files.problems) + _extension_problems(catalog)
+    return Resolution(catalog, env, cwd, files, rep.keys, problems)
 
 
 def _extension_problems(catalog: Catalog) -> list:

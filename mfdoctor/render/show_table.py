@@ -36,7 +36,9 @@ def header(res) -> str:
     pname = " (profile %s)" % prof.profile if prof.profile else ""
     ptxt = "%s%s%s" % (prof.path, pname, "" if prof.exists else " (not found)")
     local = res.files.local
-    if local is None:
+    if not getattr(res.files, "local_read", True):
+        ltxt = "not read (Metaflow %s has no project-local config file)" % res.catalog.version
+    elif local is None:
         ltxt = "none (no .metaflow/ directory above %s)" % res.cwd
     else:
         ltxt = "%s%s" % (local.path, "" if local.exists else " (not found)")
@@ -47,6 +49,8 @@ def header(res) -> str:
     else:
         mf = "Metaflow %s, key catalog: installed (read from %s)" % (
             cat.version, cat.data.get("package_dir", "its source"))
+    if not cat.supported:
+        mf += "\nMetaflow %s is below the oldest release mfdoctor supports: results may be wrong" % cat.version
     return "Profile file: %s\nLocal file:   %s\n%s" % (ptxt, ltxt, mf)
 
 

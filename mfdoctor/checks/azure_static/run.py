@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...findings import ERROR
+from ...findings import ERROR, WARNING, Finding
 from ...vocabulary import Source
 from ... import ids
 from ..fixtext import unset_value, where
@@ -39,6 +39,24 @@ def _plugins(res, category, fallback):
     except Exception:
         names = []
     return names or list(fallback)
+
+
+def has_key_vault(res) -> bool:
+    """Whether the installed release ships the az-key-vault secrets provider (2.11.16 on;
+    2.9 has only inline and aws-secrets-manager). A catalog without plugin data: assume so."""
+    names = (getattr(res.catalog, "plugins", None) or {}).get("secrets_provider")
+    return not names or AZ_KEY_VAULT in names
+
+
+def no_key_vault(res, check: str, severity: str) -> Finding:
+    return Finding(
+        check, severity,
+        "Metaflow %s has no %s secrets provider (module metaflow/plugins/azure/"
+        "azure_secret_manager_secrets_provider.py, added in 2.11.16), so @secrets cannot read "
+        "Key Vault secrets with this release; the secret ids were not checked." % (
+            res.catalog.version, AZ_KEY_VAULT),
+        fix="Upgrade Metaflow to 2.12 or later to read secrets from Azure Key Vault.",
+    )
 
 
 def azure_applies(res) -> bool:
@@ -143,7 +161,9 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     vrk = _rk(res, VAULT_PREFIX_KEY)
     vault_prefix = vrk.value if vrk is not None else None
     out.extend(check_vault_prefix(vault_prefix, **_key_args(vrk)))
-    if secrets:
+    if secrets and not has_key_vault(res):
+        out.append(no_key_vault(res, ids.AZURE_SECRET_ID, WARNING))
+    elif secrets:
         out.extend(check_secret_ids(list(secrets), vault_prefix=vault_prefix, env=env))
     out.extend(check_vault_cloud(vault_prefix, endpoint, getattr(vrk, "location", None)))
 
