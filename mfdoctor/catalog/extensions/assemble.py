@@ -22,6 +22,7 @@ from ..plugins import desc_var, module_plugin_descs, plugin_categories, unique_n
 from ..pysource import module_name, try_parse_file
 from .discover import EXT_PKG, discover_packages
 from .interpret import Assignments, is_key_name
+from .program import parse_extension_program
 
 # Defaults as in Metaflow 2.19; read from the installed source when we have it.
 _DEFAULT_CONFIG_RE = r"^mfextinit_[a-zA-Z0-9_-]+\.py$"
@@ -99,6 +100,13 @@ def parse_config_module(path: str, module: str, roots: dict) -> dict:
     )
     if special_expr:
         out["special_expressions"] = special_expr
+    # The module as a program the resolver replays (program.py): the source of truth
+    # for values; the summaries above describe what it defines.
+    imported = {n: v for n, v in list(out["literals"].items()) + list(special.items()) if n in a.imports}
+    try:
+        out["program"] = parse_extension_program(source, path, imported)
+    except (SyntaxError, ValueError):
+        out["program"] = []
     return out
 
 
