@@ -111,6 +111,11 @@ def _profile_option():
                         metavar="PROFILE")
 
 
+def _verify_option():
+    return typer.Option(False, "--verify", help="Also import the installed Metaflow in a subprocess "
+                        "and report every key whose real value differs from mfdoctor's.")
+
+
 def _resolve(profile: Optional[str] = None):
     from .config import resolve
 
@@ -126,12 +131,17 @@ def show(
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
     profile: Optional[str] = _profile_option(),
+    verify: bool = _verify_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
     from .view import Shown
 
     res = _resolve(profile)
+    if verify:
+        from .checks.verify import verify as run_verify
+
+        res.problems.extend(run_verify(res))
     _write("show", fmt, Shown(res, select_keys(res, patterns or [], all_keys)),
            show_all=all_keys or bool(patterns))
     missing = unmatched_patterns(res, patterns or [])
@@ -211,6 +221,7 @@ def check(
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
     profile: Optional[str] = _profile_option(),
+    verify: bool = _verify_option(),
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
     missing = [p for p in flows or [] if not os.path.isfile(p)]
@@ -225,7 +236,12 @@ def check(
         vault_url=vault_url, storage_account_id=storage_account_id,
     )
     settings = load_settings(os.getcwd())
-    report = run_check(_resolve(profile), opts, settings=settings)
+    res = _resolve(profile)
+    report = run_check(res, opts, settings=settings)
+    if verify:
+        from .checks.verify import verify as run_verify
+
+        report.add(run_verify(res))
     _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
 
 

@@ -14,6 +14,10 @@ from .findings import sanitize
 from .redact import REDACTED, fingerprint, redact_text, redact_value
 
 
+# The `value` of a key mfdoctor cannot compute statically (`"known": false` says so).
+UNKNOWN = "<unknown>"
+
+
 @dataclass(frozen=True)
 class Shown:
     """What `show` renders: the resolution and the keys selected from it, in order."""
@@ -53,6 +57,11 @@ def key_dict(rk) -> dict:
         if isinstance(rk.value, dict):
             # SERVICE_HEADERS: which headers are set is useful and not secret.
             out["redacted_keys"] = sorted(str(k) for k in rk.value)
+    if getattr(rk, "unknown", None):
+        # Not statically known (computed by extension code, say): never a guessed value.
+        out["value"] = UNKNOWN
+        out["known"] = False
+        out["unknown"] = sanitize(rk.unknown)
     if rk.error:
         out["error"] = shown_error(rk)
     if rk.notes:

@@ -56,6 +56,9 @@ class ConfigFiles:
     local_dir: Optional[str] = None
     problems: list = field(default_factory=list)
     local_read: bool = True  # False: this release has no project-local file at all
+    # An extension's config loader's layer, in place of the profile file (config/loader.py).
+    remote: Optional[ConfigFile] = None
+    remote_unread: bool = False  # the loader fetches it from a server mfdoctor does not reach
 
 
 def _line_col(text: str, pos: int):

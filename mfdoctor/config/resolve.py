@@ -23,6 +23,7 @@ from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .extensions import run_extension_configs
+from .loader import apply_config_loader
 from .files import ConfigFiles, config_files
 from .plugin_list import enabled_plugins
 from .release_notes import release_problems
@@ -109,9 +110,10 @@ def set_layers(env: Mapping[str, str], files: ConfigFiles, name: str) -> list:
     out = []
     if name in env:
         out.append(LayerValue(Source.ENV, name, env[name]))
-    for cf, src in ((files.local, Source.LOCAL), (files.profile, Source.PROFILE)):
+    profile = files.remote if getattr(files, "remote", None) is not None else files.profile
+    for cf in (files.local, profile):
         if cf is not None and cf.data is not None and name in cf.data:
-            out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
+            out.append(LayerValue(cf.kind, cf.path, cf.data[name], cf.location_of(name)))
     return out
 
 
@@ -350,6 +352,7 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
     files = config_files(env, cwd, local_dir, local_file, read_local=catalog.reads_local_file,
                          release=catalog.version)
+    apply_config_loader(catalog, env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()

@@ -12,11 +12,12 @@ import os
 import sys
 
 from ..redact import fingerprint
-from ..view import Shown, shown_error, shown_value
+from ..findings import sanitize
+from ..view import UNKNOWN, Shown, shown_error, shown_value
 from ..vocabulary import Source
 
 _SOURCE_STYLE = {
-    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green",
+    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green", Source.REMOTE: "bold green",
     Source.EXTENSION: "bold yellow", Source.DEFAULT: "dim", Source.DERIVED: "blue",
 }
 
@@ -69,7 +70,7 @@ def segments(res, keys, show_all: bool = False) -> list:
         return out
     rows = []
     for rk in keys:
-        value = _fmt(shown_value(rk, rk.value))
+        value = UNKNOWN if rk.unknown else _fmt(shown_value(rk, rk.value))
         extra = ""
         if rk.secret and rk.value is not None:
             if isinstance(rk.value, dict):
@@ -87,6 +88,8 @@ def segments(res, keys, show_all: bool = False) -> list:
         out.append((" " * max(0, wv - len(value) - len(extra)) + "  ", ""))
         out.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
         out.append(("  %s\n" % rk.origin, ""))
+        if rk.unknown:
+            out.append((" " * (wk + 2) + "? %s\n" % sanitize(rk.unknown), "yellow"))
         if rk.error:
             out.append((" " * (wk + 2) + "✗ %s\n" % shown_error(rk), "red"))
         for o in rk.overrides:

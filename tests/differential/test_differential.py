@@ -204,3 +204,39 @@ def test_lint_fails_exactly_when_import_fails(setup, venvs, tmp_path):
             wrong.append((extra, "import fails" if crashes else "import works",
                           [f["message"] for f in report["findings"] if f["severity"] == "error"]))
     assert not wrong, wrong
+
+
+ACME = os.path.join(HERE, "fixtures", "acme_ext")
+
+
+def _with_acme(venvs, env):
+    return dict(env, PYTHONPATH="%s:%s:%s" % (REPO, venvs["mfd-deps"], ACME))
+
+
+def test_verify_reports_a_value_the_model_cannot_follow(venvs, tmp_path):
+    venv = venvs["mf-2.19.39"]
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, {"METAFLOW_DATASTORE_SYSROOT_LOCAL": "/data/mf"}, str(tmp_path / "cache"))
+    proc = subprocess.run([os.path.join(venv, "bin", "python"), "-m", "mfdoctor", "show", "--all",
+                           "--format", "json", "--verify"], env=_with_acme(venvs, env), cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+    doc = json.loads(proc.stdout)
+    keys = {k["name"]: k for k in doc["keys"]}
+    ds = keys["METAFLOW_DEFAULT_DATASTORE"]
+    assert (ds["value"], ds["known"], ds["source"]) == ("<unknown>", False, "extension")
+    assert "mfextinit_acme" in ds["unknown"] and "line 14" in ds["unknown"]
+    # The followed one is exact, and the reference changed nothing.
+    assert keys["METAFLOW_ACME_CACHE_DIR"]["value"] == "/data/mf/acme"
+    assert keys["METAFLOW_DATASTORE_SYSROOT_LOCAL"]["source"] == "env"
+    found = [p for p in doc["problems"] if p["check"] == "config.verify"]
+    assert [p["key"] for p in found] == ["METAFLOW_DEFAULT_DATASTORE"], found
+    assert '"local"' in found[0]["message"] and "Trust Metaflow's value" in found[0]["message"]
+
+
+def test_verify_is_silent_on_a_clean_setup(venvs, tmp_path):
+    venv = venvs["netflixext"]
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, SCENARIOS["env"]["env"], str(tmp_path / "cache"))
+    proc = _mfd(venvs, venv, env, cwd, "check", "--offline", "--verify", "--format", "json")
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "config.verify"]
+    assert [f["severity"] for f in found] == ["ok"], found
