@@ -14,7 +14,10 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .render import FORMATS, RenderOptions, write
+from .cli_options import (
+    Color, ExplainFormat, ReportArgs, ReportFormat, ShowFormat, state, with_globals, with_report_options,
+)
+from .render import RenderOptions, write
 from .vocabulary import PREFIX
 
 app = typer.Typer(
@@ -25,27 +28,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: it wraps at word boundaries to the terminal (Rich's panels cut
+    # option metavars and env var names mid-word at 80 columns) and loads no Rich.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-class _State:
-    profile: Optional[str] = None
-    no_color: bool = False
-    verbose: bool = False
+def _no_color() -> bool:
+    return state.color == Color.never.value
 
 
-state = _State()
-
-
-def _formats(enum_name: str, command: str):
-    """The --format choices: the renderer table's names (a new format is one table entry)."""
-    return Enum(enum_name, [(name, name) for name in FORMATS[command]], type=str)
-
-
-ShowFormat = _formats("ShowFormat", "show")
-ExplainFormat = _formats("ExplainFormat", "explain")
-ReportFormat = _formats("ReportFormat", "report")
+def _options(**options) -> RenderOptions:
+    return RenderOptions(no_color=_no_color(), color=state.color, verbose=state.verbose,
+                         quiet=state.quiet, **options)
 
 
 class CheckGroup(str, Enum):
@@ -54,39 +50,36 @@ class CheckGroup(str, Enum):
     azure = "azure"
 
 
-def _write(command: str, fmt: Enum, data, **options) -> None:
-    """Render to stdout through the renderer table (see mfdoctor/render/__init__.py)."""
-    write(command, fmt.value, data, None,
-          RenderOptions(no_color=state.no_color, verbose=state.verbose, **options))
+def _write(command: str, fmt: Enum, data, out=None, **options) -> None:
+    """Render through the renderer table (see mfdoctor/render/__init__.py)."""
+    write(command, fmt.value, data, out, _options(**options))
 
 
 def _error(message: str) -> None:
     """A message on stderr (Rich, imported here: only when there is something to say)."""
     from .render.console import make_console
 
-    make_console(no_color=state.no_color, stderr=True).print(message)
+    make_console(no_color=_no_color(), stderr=True).print(message)
 
 
 def _version(value: bool):
     if value:
-        typer.echo("mfdoctor %s" % __version__)
+        from .catalog import describe_source, load_catalog
+
+        cat = load_catalog()
+        typer.echo("mfdoctor %s\nMetaflow %s\nkey catalog: %s" % (__version__, cat.version, describe_source(cat)))
         raise typer.Exit()
 
 
 @app.callback()
+@with_globals
 def main(
-    profile: Optional[str] = typer.Option(
-        None, "--profile", "-p", help="Act as if METAFLOW_PROFILE=PROFILE.", metavar="PROFILE"
-    ),
-    no_color: bool = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="More detail: passing checks, timings."),
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", callback=_version, is_eager=True,
+        help="Print mfdoctor's version, the Metaflow version and where the key catalog came from."
     ),
 ):
-    state.profile = profile
-    state.no_color = no_color
-    state.verbose = verbose
+    pass
 
 
 def _complete_keys(incomplete: str):
@@ -105,24 +98,19 @@ def _complete_keys(incomplete: str):
     return out
 
 
-def _profile_option():
-    # Accepted after the command too (`mfdoctor show --profile dev`), as users type it.
-    return typer.Option(None, "--profile", "-p", help="Act as if METAFLOW_PROFILE=PROFILE.",
-                        metavar="PROFILE")
-
-
 def _verify_option():
     return typer.Option(False, "--verify", help="Also import the installed Metaflow in a subprocess "
                         "and report every key whose real value differs from mfdoctor's.")
 
 
-def _resolve(profile: Optional[str] = None):
+def _resolve():
     from .config import resolve
 
-    return resolve(profile=profile if profile is not None else state.profile)
+    return resolve(profile=state.profile)
 
 
-@app.command()
+@app.command(short_help="The effective configuration and where each value came from.")
+@with_globals
 def show(
     patterns: Optional[List[str]] = typer.Argument(
         None, help="Keys to show: names with or without METAFLOW_, any case, shell globs ('AZURE*').",
@@ -130,14 +118,13 @@ def show(
     ),
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
-    profile: Optional[str] = _profile_option(),
     verify: bool = _verify_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
     from .view import Shown
 
-    res = _resolve(profile)
+    res = _resolve()
     if verify:
         from .checks.verify import verify as run_verify
 
@@ -149,25 +136,46 @@ def show(
         _error("No key matches %s (try `mfdoctor explain NAME`)." % ", ".join(missing))
 
 
-@app.command()
+@app.command(short_help="Everything about one key or check; --all: the reference.")
+@with_globals
 def explain(
-    key: str = typer.Argument(..., help="A key, with or without METAFLOW_.", autocompletion=_complete_keys),
+    key: Optional[str] = typer.Argument(
+        None, help="A key, with or without METAFLOW_, or a check id (config.unknown-name).",
+        autocompletion=_complete_keys),
+    all_keys: bool = typer.Option(False, "--all", "-a", help="The reference of every setting the installed Metaflow reads."),
     fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
-    profile: Optional[str] = _profile_option(),
 ):
-    """Everything about one key: documentation, default, type, each layer's value, and how to set it."""
-    from .config.explain import explain_key
+    """Everything about one key: documentation, Metaflow's rules for its value, the verdict
+    on the current value, each layer's value, and how to set it. A check id documents that
+    check; --all writes the reference of every setting."""
+    if all_keys:
+        from .config.reference import reference
 
-    info = explain_key(_resolve(profile), key)
+        _write("explain", fmt, reference(_resolve().catalog))
+        return
+    if not key:
+        _usage_error("give a KEY or a check id, or --all")
+    from .checks.verdict import explain as explain_data
+
+    info = explain_data(key, _resolve)
     _write("explain", fmt, info)
     if not info["found"]:
         raise typer.Exit(1)
 
 
-def _emit_report(report, fmt: Enum, strict: bool, title: str) -> None:
-    """Render a Report in the chosen format and exit with the contract's code."""
-    _write("report", fmt, report, strict=strict, title=title)
-    raise typer.Exit(report.exit_code(strict))
+@app.command(short_help="Documentation of one check id.")
+@with_globals
+def rule(
+    check_id: str = typer.Argument(..., help="A check id, e.g. config.unknown-name."),
+    fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="Output format."),
+):
+    """What a check verifies, why it matters, an example and the fix (as `ruff rule`)."""
+    from .checks.verdict import explain_check
+
+    info = explain_check(check_id)
+    _write("explain", fmt, info)
+    if not info["found"]:
+        raise typer.Exit(1)
 
 
 def _usage_error(message: str) -> None:
@@ -175,18 +183,38 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+def _open(path: str, mode: str, option: str):
+    try:
+        return open(path, mode, encoding="utf-8")
+    except OSError as e:
+        _usage_error("cannot write %s %s: %s" % (option, path, e.strerror or e))
+
+
+def _emit_report(found, args: ReportArgs, title: str) -> None:
+    """Render a Report in the chosen format (to --output-file or stdout), and in Markdown to
+    --summary-file, then exit with the contract's code (0 with --exit-zero)."""
+    shown = found.actionable() if state.quiet and args.fmt.value == "human" else found
+    if args.output_file is None:
+        _write("report", args.fmt, shown, strict=args.strict, title=title)
+    else:
+        with _open(args.output_file, "w", "--output-file") as out:
+            _write("report", args.fmt, shown, out, strict=args.strict, title=title)
+    if args.summary_file:
+        with _open(args.summary_file, "a", "--summary-file") as out:
+            _write("report", ReportFormat.markdown, found, out, strict=args.strict, title=title)
+    raise typer.Exit(0 if args.exit_zero else found.exit_code(args.strict))
+
+
+@app.command(short_help="Check METAFLOW_* names and values in files.")
+@with_globals
+@with_report_options
 def lint(
     paths: Optional[List[str]] = typer.Argument(
         None, help="Files or directories to scan for METAFLOW_* names. Without any: the "
         "environment and the config files Metaflow would read."
     ),
-    fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="Output format."),
-    strict: bool = typer.Option(False, "--strict", help="Warnings (and skipped checks) fail too."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these check ids (repeatable, comma lists, prefixes like config.)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Not these check ids (repeatable)."),
     list_checks: bool = typer.Option(False, "--list-checks", help="List every check id with its description."),
-    profile: Optional[str] = _profile_option(),
+    report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """Check every METAFLOW_* name and value the way Metaflow will read it."""
     if list_checks:
@@ -201,27 +229,27 @@ def lint(
     from .findings import Report
     from .settings import load_settings
 
-    settings = load_settings(os.getcwd(), select=select, ignore=ignore)
-    report = Report()
-    report.add(run_lint(paths or None, res=_resolve(profile), settings=settings, timings=report.timings))
-    _emit_report(settings.filter(report), fmt, strict, "lint")
+    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+    found = Report()
+    found.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=found.timings))
+    _emit_report(settings.filter(found), report, "lint")
 
 
-@app.command()
+@app.command(short_help="The CI preflight: lint, user identity, Azure.")
+@with_globals
+@with_report_options
 def check(
     group: CheckGroup = typer.Argument(CheckGroup.all, help="Which checks: all (default), user or azure."),
-    offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped."),
+    offline: bool = typer.Option(False, "--offline", help="No network: live probes are reported as skipped (not run)."),
     flows: Optional[List[str]] = typer.Option(None, "--flow", help="Flow file to scan for @secrets (repeatable; default: flows in the current directory)."),
     secrets: Optional[List[str]] = typer.Option(None, "--secret", help="Key Vault secret id as the az-key-vault provider receives it (repeatable)."),
-    fmt: ReportFormat = typer.Option(ReportFormat.human, "--format", "-f", help="Output format."),
-    strict: bool = typer.Option(False, "--strict", help="Warnings and skipped checks fail too."),
     timeout: float = typer.Option(15.0, "--timeout", help="Seconds for all live probes together."),
     read_only: bool = typer.Option(False, "--read-only", help="Skip the write probe (upload, read back, delete)."),
     management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
-    profile: Optional[str] = _profile_option(),
     verify: bool = _verify_option(),
+    report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
     missing = [p for p in flows or [] if not os.path.isfile(p)]
@@ -235,14 +263,14 @@ def check(
         timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
         vault_url=vault_url, storage_account_id=storage_account_id,
     )
-    settings = load_settings(os.getcwd())
-    res = _resolve(profile)
-    report = run_check(res, opts, settings=settings)
+    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+    res = _resolve()
+    found = run_check(res, opts, settings=settings)
     if verify:
         from .checks.verify import verify as run_verify
 
-        report.add(run_verify(res))
-    _emit_report(settings.filter(report), fmt, strict, "check %s" % group.value)
+        found.add(run_verify(res))
+    _emit_report(settings.filter(found), report, "check %s" % group.value)
 
 
 def run():
@@ -252,11 +280,22 @@ def run():
     except KeyboardInterrupt:
         sys.stderr.write("mfdoctor: interrupted\n")
         sys.exit(130)
+    except ValueError as exc:
+        from .catalog import CatalogChoiceError
+
+        if not isinstance(exc, CatalogChoiceError):
+            _internal_error(exc)
+        sys.stderr.write("mfdoctor: %s\n" % exc)
+        sys.exit(2)
     except Exception as exc:  # pragma: no cover - the last line of defence
-        if os.environ.get("MFDOCTOR_DEBUG"):
-            raise
-        sys.stderr.write(
-            "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
-            "and please report it)\n" % (type(exc).__name__, exc)
-        )
-        sys.exit(2)  # the contract's "could not run as asked": never mistaken for a verdict
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> None:
+    if os.environ.get("MFDOCTOR_DEBUG"):
+        raise exc
+    sys.stderr.write(
+        "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
+        "and please report it)\n" % (type(exc).__name__, exc)
+    )
+    sys.exit(2)  # the contract's "could not run as asked": never mistaken for a verdict

@@ -24,6 +24,17 @@ SEVERITY_RANK = {ERROR: 0, WARNING: 1, SKIPPED: 2, INFO: 3, OK: 4}
 
 REPORT_SCHEMA = "mfdoctor/report/v1"
 
+# Why a check is `skipped`: `detail["reason"]`. Some probes are deliberately not run
+# (`--offline`, `--read-only`, nothing to probe): `--strict` accepts those. Any other
+# reason, or none, means the check could not complete (a timeout, no permission, an
+# undecidable input) and `--strict` fails on it.
+REASON_OFFLINE = "offline"
+REASON_READ_ONLY = "read-only"
+REASON_NOT_APPLICABLE = "not-applicable"
+REASON_TIMEOUT = "timeout"
+REASON_NO_PERMISSION = "no-permission"
+NOT_RUN_REASONS = (REASON_OFFLINE, REASON_READ_ONLY, REASON_NOT_APPLICABLE)
+
 
 @dataclass(frozen=True)
 class Location:
@@ -86,6 +97,19 @@ class Finding:
             out["detail"] = self.detail
         return out
 
+    @property
+    def incomplete(self) -> bool:
+        """A skipped check that could not complete (not one deliberately not run)."""
+        return self.severity == SKIPPED and self.detail.get("reason") not in NOT_RUN_REASONS
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Finding":
+        """The inverse of `to_dict` (explain's data carries findings as dicts)."""
+        loc = d.get("location")
+        return cls(check=d["check"], severity=d["severity"], message=d["message"],
+                   key=d.get("key"), fix=d.get("fix"), suggestion=d.get("suggestion"),
+                   location=Location(**loc) if loc else None, detail=dict(d.get("detail") or {}))
+
 
 @dataclass
 class Report:
@@ -104,13 +128,20 @@ class Report:
         return counts
 
     def exit_code(self, strict: bool = False) -> int:
-        """0 no errors; 1 any error (with strict: also warnings and skipped)."""
+        """0 no errors; 1 any error (with strict: also warnings and checks that could
+        not complete; probes deliberately not run, e.g. `--offline`, do not count)."""
         counts = self.summary()
         if counts[ERROR]:
             return 1
-        if strict and (counts[WARNING] or counts[SKIPPED]):
+        if strict and (counts[WARNING] or any(f.incomplete for f in self.findings)):
             return 1
         return 0
+
+    def actionable(self) -> "Report":
+        """Only the findings to act on (`--quiet`): failures, information and checks
+        that could not complete; not what passed or was deliberately not run."""
+        keep = [f for f in self.findings if f.severity in (ERROR, WARNING, INFO) or f.incomplete]
+        return Report(findings=keep, timings=dict(self.timings))
 
     def sorted(self) -> list:
         return sorted(

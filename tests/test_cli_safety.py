@@ -19,7 +19,9 @@ def run(args, tmp_path, **env):
 
 FORMATS = [["show", "--all"], ["show", "--all", "--format", "json"], ["show", "--format", "env"],
            ["lint", "--format", "json"], ["lint", "--format", "sarif"], ["lint", "--format", "github"],
-           ["check", "--offline"], ["check", "--offline", "--format", "json"]]
+           ["check", "--offline"], ["check", "--offline", "--format", "json"],
+           ["check", "--offline", "--format", "markdown"], ["check", "--offline", "--format", "junit"],
+           ["check", "--offline", "--format", "sarif"], ["check", "--offline", "--format", "github"]]
 
 
 @pytest.mark.parametrize("args", FORMATS, ids=" ".join)

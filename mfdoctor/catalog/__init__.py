@@ -72,14 +72,36 @@ def load_snapshot() -> Catalog:
     return Catalog(data)
 
 
+CATALOG_CHOICES = ("auto", "bundled", "parse")
+
+
+class CatalogChoiceError(ValueError):
+    """MFDOCTOR_CATALOG names no catalog source (the CLI prints it and exits 2)."""
+
+
+def describe_source(cat: Catalog) -> str:
+    """Where the key catalog came from, in words (`--version`, `show`'s header)."""
+    if cat.source.startswith("bundled"):
+        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was found"
+        return "bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
+    return "read from the installed Metaflow at %s" % cat.data.get("package_dir", "its source")
+
+
 def load_catalog(prefer: str = "auto") -> Catalog:
     """`auto`: the installed Metaflow if there is one, else the bundled snapshot.
 
     `MFDOCTOR_CATALOG=bundled` forces the snapshot (useful to compare machines);
     `MFDOCTOR_CATALOG=parse` always parses the installed Metaflow on a cold cache.
     """
-    prefer = os.environ.get("MFDOCTOR_CATALOG", prefer)
-    pkg_dir = None if prefer == "bundled" else find_metaflow()
+    prefer = os.environ.get("MFDOCTOR_CATALOG") or prefer
+    if prefer not in CATALOG_CHOICES:
+        raise CatalogChoiceError("MFDOCTOR_CATALOG=%s is not one of %s (unset it to use the installed "
+                                 "Metaflow)" % (prefer, ", ".join(CATALOG_CHOICES)))
+    if prefer == "bundled":
+        cat = load_snapshot()
+        cat.source = "bundled (MFDOCTOR_CATALOG=bundled)"
+        return cat
+    pkg_dir = find_metaflow()
     if pkg_dir is None:
         return load_snapshot()
     version = metaflow_version(pkg_dir)

@@ -44,6 +44,11 @@ _NO_EFFECT = [
 _USER_SOURCES = USER_SET + (Source.EXTENSION,)
 
 
+def _set_in(r, location) -> str:
+    """" (in <where>)", unless the finding's location already says it."""
+    return "" if location is not None else " (in %s)" % _where(r)
+
+
 def _where(rk) -> str:
     if rk is None:
         return "unset"
@@ -82,22 +87,24 @@ def check_effective(res) -> List[Finding]:
     for ds, key in _SYSROOTS.items():
         r = rk(key)
         if r is not None and r.source in _USER_SOURCES and r.value and datastore != ds:
+            loc = r.location if r.source in FILE_SOURCES else None
             out.append(Finding(
                 ids.CONFIG_NO_EFFECT, INFO,
-                "%s is set (in %s) but the datastore is %s, not %s: it is only used with "
-                "--datastore=%s" % (key, _where(r), quote(datastore), ds, ds),
-                key=key, location=r.location if r.source in FILE_SOURCES else None))
+                "%s is set%s but the datastore is %s, not %s: it is only used with "
+                "--datastore=%s" % (key, _set_in(r, loc), quote(datastore), ds, ds),
+                key=key, location=loc))
     for key, req_key, req_val, why in _NO_EFFECT:
         r = rk(key)
         if r is None or r.source not in _USER_SOURCES or not r.value:
             continue
         if val(req_key) == req_val:
             continue
+        loc = r.location if r.source in FILE_SOURCES else None
         out.append(Finding(
             ids.CONFIG_NO_EFFECT, INFO,
-            "%s is set (in %s) but %s is %s: %s" % (
-                key, _where(r), req_key, quote(val(req_key)), why),
-            key=key, location=r.location if r.source in FILE_SOURCES else None))
+            "%s is set%s but %s is %s: %s" % (
+                key, _set_in(r, loc), req_key, quote(val(req_key)), why),
+            key=key, location=loc))
     env = res.env
     if env.get("METAFLOW_PROFILE") == "":
         out.append(Finding(

@@ -94,12 +94,14 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     """`where`: 'the environment', 'a config file', 'this file'."""
     new = index.renamed(name)
     best = new or index.suggester.best(name)
+    # A location already says where; without one, the message does.
+    in_where = "" if location is not None else " (in %s)" % where
     if new:
-        msg = "%s is an old name that Metaflow %s does not read; it reads %s (in %s)" % (
-            name, index.version, new, where)
+        msg = "%s is an old name that Metaflow %s does not read; it reads %s%s" % (
+            name, index.version, new, in_where)
     else:
-        msg = "%s is not a name Metaflow %s knows: it is ignored (in %s)" % (
-            name, index.version, where)
+        msg = "%s is not a name Metaflow %s knows: it is ignored%s" % (
+            name, index.version, in_where)
     if best:
         fix = "rename %s to %s" % (name, best)
     else:

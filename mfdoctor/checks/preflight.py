@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..findings import ERROR, SKIPPED, WARNING, Finding, Report
+from ..findings import ERROR, REASON_OFFLINE, SKIPPED, WARNING, Finding, Report
 from .. import ids
 from .azure_static import azure_applies, has_key_vault, no_key_vault, run_azure_static
 from .flows import collect_secret_refs, find_flow_files
@@ -78,7 +78,8 @@ def without_duplicates(findings: list) -> list:
 
 def _live(res, opts: CheckOptions, flows: list) -> list:
     if opts.offline:
-        return [Finding(c, SKIPPED, "Live probe not run (--offline).") for c in ids.AZURE_LIVE]
+        return [Finding(c, SKIPPED, "Live probe not run (--offline).", detail={"reason": REASON_OFFLINE})
+                for c in ids.AZURE_LIVE]
     # Imported only for the live probes: it loads the Azure SDK.
     from .azure_live import run_live, settings_from_resolution
 

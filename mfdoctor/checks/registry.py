@@ -4,7 +4,7 @@ table are generated from here, so a new check id must be added here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional
 
 from .. import ids
@@ -16,6 +16,8 @@ class CheckInfo:
     severity: str  # the usual severity of a failure (some checks vary)
     title: str  # one line
     doc: str  # what it checks, why it matters, how to fix
+    example: str = ""  # what a failure looks like (the input that triggers it)
+    fix: str = ""  # the usual fix, when the doc does not end with it
 
     @property
     def area(self) -> str:
@@ -162,10 +164,11 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.LINT_PARSE_ERROR, "warning",
-        "A file that does not parse in its format (YAML, JSON, Python).",
+        "A YAML or JSON file that does not parse (a Python file: info).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
         "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
-        "reported (they are not YAML until rendered).",
+        "reported (they are not YAML until rendered). A Python file that does not parse "
+        "(Python 2, a template) is only `info`: its names are found by text, as in any text file.",
     ),
     CheckInfo(
         ids.LINT_FILE_ENCODING, "warning",
@@ -296,6 +299,46 @@ _CHECKS = [
 
 # Grouped by area, in the order reports show them (stable within an area).
 _CHECKS.sort(key=lambda c: ids.AREA_ORDER.index(c.area) if c.area in ids.AREA_ORDER else len(ids.AREA_ORDER))
+# What a failure looks like, and the usual fix: `mfdoctor explain CHECK_ID` shows them.
+_EXAMPLES = {
+    ids.CONFIG_UNKNOWN_NAME: ("METAFLOW_DEFAULT_DATSTORE=azure in .env",
+                              "rename it to METAFLOW_DEFAULT_DATASTORE"),
+    ids.CONFIG_IGNORED_KEY: ('{"DEFAULT_DATASTORE": "azure"} in ~/.metaflowconfig/config.json',
+                             'write "METAFLOW_DEFAULT_DATASTORE"'),
+    ids.CONFIG_INVALID_VALUE: ("METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE=highCpu",
+                               "use one of the allowed values: general, high_throughput"),
+    ids.CONFIG_AMBIGUOUS_BOOL: ("METAFLOW_DEBUG_S3CLIENT=no (Metaflow reads True)",
+                                "write METAFLOW_DEBUG_S3CLIENT=false"),
+    ids.CONFIG_EMPTY_OVERRIDE: ("METAFLOW_USER= (set but empty)", "unset METAFLOW_USER"),
+    ids.CONFIG_MISSING_REQUIRED: ("METAFLOW_DEFAULT_DATASTORE=azure without "
+                                  "METAFLOW_DATASTORE_SYSROOT_AZURE",
+                                  "export METAFLOW_DATASTORE_SYSROOT_AZURE=metaflow-container/metaflow"),
+    ids.CONFIG_FILE_INVALID: ("a trailing comma in .metaflow/config.json",
+                              "fix the JSON at the line and column given"),
+    ids.CONFIG_PROFILE_MISSING: ("METAFLOW_PROFILE=prod with no config_prod.json",
+                                 "create the profile file, or use one of the profiles listed"),
+    ids.USER_IDENTITY: ("a container running as root with no METAFLOW_USER",
+                        "export METAFLOW_USER=ci-bot (or run as a non-root user)"),
+    ids.AZURE_SYSROOT: ("METAFLOW_DATASTORE_SYSROOT_AZURE=az://metaflow/flows/",
+                        "METAFLOW_DATASTORE_SYSROOT_AZURE=metaflow/flows (<container>/<prefix>)"),
+    ids.AZURE_ENDPOINT: ("METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT=https://acct.blob.core."
+                         "windows.net/container",
+                         "the account URL only: https://acct.blob.core.windows.net/"),
+    ids.AZURE_VAULT_PREFIX: ("METAFLOW_AZURE_KEY_VAULT_PREFIX=myvault",
+                             "the vault URL: https://myvault.vault.azure.net/"),
+    ids.AZURE_WORKLOAD_TYPE: ("METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE=highCpu",
+                              "general (the default) or high_throughput"),
+    ids.AZURE_CLIENT_PROVIDER: ("METAFLOW_DEFAULT_AZURE_CLIENT_PROVIDER=azure-cli",
+                                "azure-default (it uses the Azure CLI login too)"),
+    ids.SECRETS_BACKEND: ("METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE=azure-key-vault",
+                          "az-key-vault"),
+    ids.AZURE_CREDENTIAL: ("IDENTITY_ENDPOINT left over from another environment, which hangs",
+                           "unset IDENTITY_ENDPOINT/IDENTITY_HEADER, or log in with az login"),
+    ids.AZURE_RBAC: ("Owner on the storage account but no data role",
+                     "assign Storage Blob Data Contributor at container scope"),
+}
+_CHECKS = [replace(c, example=_EXAMPLES[c.id][0], fix=_EXAMPLES[c.id][1]) if c.id in _EXAMPLES else c
+           for c in _CHECKS]
 _BY_ID: Dict[str, CheckInfo] = {c.id: c for c in _CHECKS}
 
 
@@ -332,8 +375,9 @@ def format_checks() -> str:
 
 
 def markdown_table() -> str:
-    """The README's check table."""
+    """The README's check table (a test keeps the README's copy equal). Each row has an
+    anchor named by the check id: SARIF's `helpUri` links to it."""
     rows = ["| Check id | Severity | What it checks |", "|---|---|---|"]
     for c in _CHECKS:
-        rows.append("| `%s` | %s | %s |" % (c.id, c.severity, c.title.replace("|", "\\|")))
+        rows.append('| <a id="%s"></a>`%s` | %s | %s |' % (c.id, c.id, c.severity, c.title.replace("|", "\\|")))
     return "\n".join(rows)

@@ -162,15 +162,15 @@ def check_value(name: str, value: Any, spec, catalog, *, settings=None, from_con
             bad = _KNOWN_BAD.get(name, ())
             extra = ""
             if isinstance(value, str) and value.strip().lower() in {b.lower() for b in bad}:
-                extra = " (%s come from outdated docs)" % ", ".join(bad)
+                extra = "; %s come from outdated docs" % ", ".join(bad)
+            # One sentence; the fix says what to write and where a bad value comes from.
             out.append(ValueProblem(
                 ids.CONFIG_INVALID_VALUE, ERROR,
-                "%s=%s is not one of %s: every `import metaflow` fails (\"%s must be set to one "
-                "of %s\")%s" % (name, quote(value, key=name, secret=secret), ", ".join(spec.choices), name,
-                               spec.choices, extra),
+                "%s=%s is not one of %s: every `import metaflow` fails"
+                % (name, quote(value, key=name, secret=secret), ", ".join(spec.choices)),
                 suggestion=best,
-                fix="use one of: %s%s" % (", ".join(spec.choices),
-                                          (" (probably %s)" % best) if best else "")))
+                fix="use one of: %s%s%s" % (", ".join(spec.choices),
+                                            (" (probably %s)" % best) if best else "", extra)))
         else:
             out.append(ValueProblem(
                 ids.CONFIG_INVALID_VALUE, ERROR,

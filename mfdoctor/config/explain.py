@@ -1,11 +1,16 @@
-"""Everything about one key, as data (rendered by render/explain_text.py and explain_json.py)."""
+"""Everything about one key, as data (rendered by render/explain_text.py and explain_json.py).
+
+The verdict on the current value comes from the checks (checks/verdict.py, run by the
+CLI: config/ does not import checks/) and arrives here as finding dicts."""
 
 from __future__ import annotations
 
 import json
 import shlex
+from typing import List, Optional
 
 from ..catalog import full_name
+from ..catalog.facts import key_facts, key_type
 from ..redact import redact_value
 from ..view import key_dict, shown_value
 from ..vocabulary import Source
@@ -29,8 +34,48 @@ _KIND_TEXT = {
 }
 
 
-def explain_key(res, name: str) -> dict:
-    """{"found": False, "suggestion": ...} or the full explanation of `name`."""
+EXPLAIN_SCHEMA = "mfdoctor/explain/v1"
+# A stand-in a user replaces, for keys whose value must never be printed (secrets).
+YOUR_VALUE = "<your value>"
+
+
+def example_value(spec, current=None, usable: bool = False):
+    """A value Metaflow accepts for `spec`, for "how to set it": the current one when
+    `usable` (set, accepted, not secret), else the documented example, the first
+    allowed choice, the literal default, or a stand-in. Never a redacted placeholder."""
+    if usable and not spec.secret:
+        return current
+    facts = key_facts(spec.name)
+    if facts:
+        return facts.example
+    if spec.secret:
+        return YOUR_VALUE
+    if spec.choices:
+        return spec.choices[0]
+    if spec.literal and spec.default is not None:
+        return spec.default
+    return "..."
+
+
+def how_to_set(name: str, example) -> dict:
+    """The environment and config-file lines that set `name` to `example`."""
+    text = example if isinstance(example, str) else json.dumps(example)
+    return {"set_env": "export %s=%s" % (name, shlex.quote(text)),
+            "set_file": '{"%s": %s}' % (name, json.dumps(example))}
+
+
+def facts_dict(spec) -> dict:
+    """The type and rules Metaflow's validators apply to `spec`, for explain and the reference."""
+    facts = key_facts(spec.name)
+    if not facts:
+        return {}
+    return {"format": facts.type, "rules": list(facts.rules), "read_by": facts.read_by,
+            "example": facts.example}
+
+
+def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
+    """{"found": False, "suggestion": ...} or the full explanation of `name`.
+    `verdict`: the checks' findings about this key (finding dicts), worst first."""
     name = full_name(name).upper()
     rk = res.get(name)
     catalog = res.catalog
@@ -45,11 +90,12 @@ def explain_key(res, name: str) -> dict:
             if where:
                 text += " (%s)" % where
             layers = [dict(l.to_dict(), value=redact_value(name, l.value)) for l in res.layers_of(name)]
-            return {"found": True, "name": name, "kind": kind, "text": text, "layers": layers,
+            return {"schema": EXPLAIN_SCHEMA, "found": True, "name": name, "kind": kind,
+                    "text": text, "layers": layers,
                     "problems": [f.to_dict() for f in res.problems]}
         from ..suggest import suggest  # only when the key is unknown
 
-        return {"found": False, "name": name,
+        return {"schema": EXPLAIN_SCHEMA, "found": False, "name": name,
                 "suggestion": suggest(name, sorted(catalog.known_names()), preferred=list(catalog.keys))}
     spec = rk.spec
     derived_to = [s.name for s in catalog.keys.values() if name in s.derived_from]
@@ -57,12 +103,12 @@ def explain_key(res, name: str) -> dict:
         other.name for other in res.keys.values()
         if other is not rk and any(spec.target in n for n in other.notes)
     ]
-    # The "how to set it" example: the current value, unless Metaflow rejects it.
-    sample = rk.value
-    if rk.error or sample is None:
-        sample = (spec.choices or [None])[0] or (rk.default if rk.default is not None else "...")
-    example = shown_value(rk, sample)
-    file_value = json.dumps(example if not isinstance(example, str) else example)
+    verdict = list(verdict or [])
+    rejected = bool(rk.error) or any(f["severity"] == "error" for f in verdict)
+    # The "how to set it" example: the current value, unless a check rejects it or it
+    # is a secret (then an accepted example: never the "<redacted>" placeholder).
+    usable = rk.value is not None and not rejected and shown_value(rk, rk.value) == rk.value
+    example = example_value(spec, rk.value, usable=usable)
     layers = []
     for src, label in ((Source.EXTENSION, "extension"), (Source.ENV, "environment"),
                        (Source.LOCAL, "local file"), (Source.PROFILE, "profile file")):
@@ -80,7 +126,8 @@ def explain_key(res, name: str) -> dict:
     overridden_by = rk.origin if rk.source == Source.EXTENSION else None
     layers.append({"layer": "default", "origin": spec.default_expr or "None",
                    "value": shown_value(rk, rk.default), "wins": rk.source in (Source.DEFAULT, Source.DERIVED)})
-    return {
+    out = {
+        "schema": EXPLAIN_SCHEMA,
         "found": True,
         "kind": "config",
         "name": name,
@@ -88,7 +135,9 @@ def explain_key(res, name: str) -> dict:
         "doc": spec.doc,
         "section": spec.section,
         "defined_in": "%s%s" % (spec.origin, (" line %d" % spec.line) if spec.line else ""),
-        "type": spec.type,
+        "type": key_type(spec),
+        "facts": facts_dict(spec),
+        "verdict": verdict,
         "choices": spec.choices,
         "default_expr": spec.default_expr,
         "condition": spec.condition,
@@ -96,12 +145,14 @@ def explain_key(res, name: str) -> dict:
         "derived_to": sorted(set(derived_to)),
         "layers": layers,
         "why": _WHY.get(rk.source, ""),
-        "set_env": None if overridden_by else
-        "export %s=%s" % (name, shlex.quote(example if isinstance(example, str) else json.dumps(example))),
-        "set_file": None if overridden_by else '{"%s": %s}' % (name, file_value),
         "overridden_by": overridden_by,
         "unknown": rk.unknown,
         "files": {"local": res.files.local.path if res.files.local else None,
                   "profile": res.files.profile.path},
         "problems": [f.to_dict() for f in res.problems],
     }
+    if overridden_by:
+        out.update(set_env=None, set_file=None)
+    else:
+        out.update(how_to_set(name, example))
+    return out

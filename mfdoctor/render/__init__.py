@@ -4,8 +4,8 @@ The CLI produces all its output through `write(command, fmt, data, out, options)
 which looks the format up in `FORMATS` and calls that module's
 `write(data, out, options)`, the one renderer interface:
 
-- `data`: a `view.Shown` for `show`, explain's dict (`config/explain.py`) for
-  `explain`, a `findings.Report` for `lint` and `check`;
+- `data`: a `view.Shown` for `show`, explain's dict for `explain` (one key:
+  `config/explain.py`; one check: `checks/verdict.py`; `--all`: `config/reference.py`), a `findings.Report` for `lint` and `check`;
 - `out`: a text stream, or None for standard output;
 - `options`: `RenderOptions`.
 
@@ -27,15 +27,17 @@ from typing import Optional, TextIO
 # choices are these names, in this order.
 FORMATS = {
     "show": {"table": "show_table", "json": "show_json", "env": "show_env"},
-    "explain": {"text": "explain_text", "json": "explain_json"},
+    "explain": {"text": "explain_text", "json": "explain_json", "markdown": "explain_markdown"},
     "report": {"human": "report_human", "json": "report_json", "sarif": "report_sarif",
-               "github": "report_github"},
+               "github": "report_github", "markdown": "report_markdown", "junit": "report_junit"},
 }
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    no_color: bool = False  # --no-color (NO_COLOR is honoured as well)
+    no_color: bool = False  # --no-color / --color never (NO_COLOR is honoured as well)
+    color: str = "auto"  # --color auto|always|never: `always` colours even a pipe or file
+    quiet: bool = False  # -q: a human report without header, passing checks or summary
     verbose: bool = False  # -v: each finding's detail, and timings
     strict: bool = False  # --strict: warnings and skipped checks fail too (summary, exit code)
     title: Optional[str] = None  # a human report's first line: "mfdoctor <title>"

@@ -9,8 +9,7 @@ built with `rich.text.Text`, never markup, so `[` in a message is shown as is.
 
 from __future__ import annotations
 
-import os
-from typing import Optional
+from typing import List, Optional
 
 from rich.console import Console
 from rich.text import Text
@@ -18,6 +17,7 @@ from rich.text import Text
 from ..ids import AREA_ORDER
 from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
 from .console import make_console
+from .layout import Line, output_width, wrap, wrap_text
 from .summary import summary_line
 
 _AREA_TITLES = {
@@ -45,91 +45,99 @@ def _can_unicode(console: Console) -> bool:
     return "utf" in enc
 
 
+def _print_lines(console: Console, lines: List[Line], st) -> None:
+    for line in lines:
+        text = Text()
+        for t, style in line:
+            text.append(t, style=st(style) or None)
+        text.rstrip()
+        console.print(text, soft_wrap=True)
+
+
 def render(report: Report, console: Optional[Console] = None, *, verbose: bool = False,
-           strict: bool = False, title: Optional[str] = None) -> None:
+           strict: bool = False, title: Optional[str] = None, width: Optional[int] = None,
+           quiet: bool = False) -> None:
+    """Print `report` on `console`, wrapped to `width` columns (None: never wrapped, as
+    in pipes and CI logs, where a wrapped path:line:col is no longer clickable).
+    Rich never wraps by itself: every line is laid out by render/layout.py."""
     console = console or make_console()
-    # Never hard-wrap: CI logs and pipes are not 80 columns wide, and a wrapped
-    # path:line:col is no longer clickable.
-    _print = console.print
-
-    def print_(*args, **kwargs):
-        kwargs.setdefault("soft_wrap", True)
-        _print(*args, **kwargs)
-
-    console = _ConsoleProxy(console, print_)
     # --no-color / NO_COLOR: no escape sequences at all (Rich's no_color still
-    # emits bold and underline).
-    plain = console.no_color or bool(os.environ.get("NO_COLOR"))
+    # emits bold and underline). make_console folded NO_COLOR into no_color, unless
+    # --color always overrides it.
+    plain = console.no_color
 
     def st(style: str) -> str:
         return "" if plain else style
+
+    def out(lines: List[Line]) -> None:
+        _print_lines(console, lines, st)
+
     uni = _can_unicode(console)
     groups: dict = {}
     for f in report.sorted():
         groups.setdefault(f.check.split(".", 1)[0], []).append(f)
     order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
-        console.print(Text("mfdoctor %s" % title, style=st("bold")))
-    if not groups:
-        console.print(Text("Nothing to report."))
+        out(wrap_text("mfdoctor %s" % title, width, style="bold"))
+    if not groups and not quiet:
+        out(wrap_text("Nothing to report.", width))
     for area in order:
         findings = groups[area]
         # Failures first, then information, then what passed.
         findings.sort(key=lambda f: (SEVERITY_RANK[f.severity] if f.severity != SKIPPED else 1.5,))
-        console.print()
-        console.print(Text(_AREA_TITLES.get(area, area.capitalize()), style=st("bold underline")))
+        if not (quiet and area == order[0]):  # -q: nothing before the first finding
+            console.print()
+        out(wrap_text(_AREA_TITLES.get(area, area.capitalize()), width, style="bold underline"))
         for f in findings:
-            mark_u, mark_a, style = _MARKS[f.severity]
-            line = Text("  ")
-            line.append(mark_u if uni else mark_a, style=st(style))
-            line.append(" ")
-            if f.location is not None:
-                line.append(str(f.location), style=st("bold"))
-                line.append(": ")
-            line.append(f.message)
-            line.append("  [%s]" % f.check, style=st("dim"))
-            console.print(line)
-            if f.severity in _FAILING or (f.severity == INFO and f.fix):
-                if f.suggestion and (not f.fix or f.suggestion not in f.fix):
-                    console.print(Text("      did you mean: %s" % f.suggestion, style=st("cyan")))
-                if f.fix:
-                    for i, fl in enumerate(str(f.fix).splitlines() or [""]):
-                        console.print(Text(("      fix: " if i == 0 else "           ") + fl,
-                                           style=st("green")))
-            if verbose and f.detail:
-                for k, v in f.detail.items():
-                    console.print(Text("      %s: %s" % (k, v), style=st("dim")))
+            out(finding_lines(f, width, uni, verbose))
     if verbose and report.timings:
         console.print()
-        console.print(Text("Timings", style=st("bold underline")))
+        out(wrap_text("Timings", width, style="bold underline"))
         for name, secs in report.timings.items():
-            console.print(Text("  %-24s %7.1f ms" % (name, secs * 1000.0)))
+            out(wrap_text("%-24s %7.1f ms" % (name, secs * 1000.0), width, indent="  "))
+    if quiet:  # -q: the findings and nothing else (ruff -q)
+        return
     console.print()
     code = report.exit_code(strict)
-    console.print(Text(summary_line(report, strict), style=st("bold red" if code else "bold green")))
+    out(wrap_text(summary_line(report, strict), width, style="bold red" if code else "bold green"))
 
 
-class _ConsoleProxy:
-    def __init__(self, console: Console, print_):
-        self._console = console
-        self.print = print_
-
-    def __getattr__(self, name):
-        return getattr(self._console, name)
+def finding_lines(f, width: Optional[int], uni: bool = True, verbose: bool = False) -> List[Line]:
+    """One finding: the mark, its location, the message and the check id last, wrapped
+    with a hanging indent; the suggestion and the fix indented under failures."""
+    mark_u, mark_a, style = _MARKS[f.severity]
+    segs = [(mark_u if uni else mark_a, style), (" ", "")]
+    if f.location is not None:
+        segs += [(str(f.location), "bold"), (": ", "")]
+    segs += [(f.message, ""), ("  [%s]" % f.check, "dim")]
+    lines = wrap(segs, width, indent="  ", hang="    ")
+    if f.severity in _FAILING or (f.severity == INFO and f.fix):
+        if f.suggestion and (not f.fix or f.suggestion not in f.fix):
+            lines += wrap_text("did you mean: %s" % f.suggestion, width, indent="      ",
+                               hang=" " * 20, style="cyan")
+        if f.fix:
+            lines += wrap_text("fix: %s" % f.fix, width, indent="      ", hang=" " * 11,
+                               style="green")
+    if verbose and f.detail:
+        for k, v in f.detail.items():
+            lines += wrap_text("%s: %s" % (k, v), width, indent="      ", hang=" " * 8, style="dim")
+    return lines
 
 
 def render_text(report: Report, *, verbose: bool = False, strict: bool = False,
-                title: Optional[str] = None, width: int = 100) -> str:
+                title: Optional[str] = None, width: Optional[int] = None) -> str:
     """The same output as a plain string (tests, logs)."""
     import io
 
     buf = io.StringIO()
-    console = Console(file=buf, no_color=True, highlight=False, soft_wrap=True, width=width,
+    console = Console(file=buf, no_color=True, highlight=False, soft_wrap=True, width=width or 100,
                       markup=False, emoji=False)
-    render(report, console, verbose=verbose, strict=strict, title=title)
+    render(report, console, verbose=verbose, strict=strict, title=title, width=width)
     return buf.getvalue()
 
 
 def write(report: Report, out, options) -> None:
-    render(report, make_console(file=out, no_color=options.no_color), verbose=options.verbose,
-           strict=options.strict, title=options.title)
+    console = make_console(file=out, no_color=options.no_color, color=options.color)
+    render(report, console, verbose=options.verbose, strict=options.strict,
+           title=None if options.quiet else options.title, width=output_width(console.file),
+           quiet=options.quiet)

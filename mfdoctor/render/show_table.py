@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import List, Optional
 
 from ..redact import fingerprint
 from ..findings import sanitize
 from ..view import UNKNOWN, Shown, shown_error, shown_value
 from ..vocabulary import Source
+from .layout import Line, fit_columns, output_width, plain, wrap, wrap_text
 
 _SOURCE_STYLE = {
     Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green", Source.REMOTE: "bold green",
@@ -59,14 +61,24 @@ def _cell(text: str, width: int) -> str:
     return text + " " * max(0, width - len(text))
 
 
-def segments(res, keys, show_all: bool = False) -> list:
-    """The whole output as [(text, style or "")]."""
-    out = [(header(res) + "\n", "")]
+# Below this many columns the four-column table cannot show a URL and a path side by
+# side: each key gets its own block instead.
+STACKED_BELOW = 100
+MIN_VALUE_COLUMN = 24
+
+
+def lines(res, keys, show_all: bool = False, width: Optional[int] = None) -> List[Line]:
+    """The whole output as lines of (text, style) segments, fitted to `width` columns
+    (None: one line per row, never wrapped, as piped output is)."""
+    out: List[Line] = []
+    for hl in header(res).splitlines():
+        out += wrap_text(hl, width, hang=" " * 14)
     for f in res.problems:
-        out.append(("%s: %s\n" % (f.severity, f.message), "red" if f.severity == "error" else "yellow"))
+        out += wrap_text("%s: %s" % (f.severity, f.message), width, hang="    ",
+                         style="red" if f.severity == "error" else "yellow")
     if not keys:
-        out.append(("No keys %s.\n" % (
-            "match" if show_all else "differ from their defaults (use --all to see every key)"), ""))
+        out += wrap_text("No keys %s." % (
+            "match" if show_all else "differ from their defaults (use --all to see every key)"), width)
         return out
     rows = []
     for rk in keys:
@@ -77,27 +89,106 @@ def segments(res, keys, show_all: bool = False) -> list:
                 extra = " (keys: %s)" % ", ".join(sorted(str(k) for k in rk.value))
             extra += " sha256:%s" % fingerprint(rk.value)
         rows.append((rk, value, extra))
+    if width is None:
+        return out + _table(rows)
+    return out + (_fitted(rows, width) or _stacked(rows, width))
+
+
+def _table(rows) -> List[Line]:
+    """Unwrapped: one line per key and per overridden layer (pipes, grep)."""
+    out: List[Line] = []
     wk = max(len("key"), max(len(rk.name) for rk, _, _ in rows))
     wv = min(48, max(len("value"), max(len(v) for _, v, _ in rows)))
     ws = max(len(s) for s in Source)
-    out.append(("%s  %s  %s  %s\n" % (_cell("key", wk), _cell("value", wv), _cell("source", ws), "origin"), "bold"))
+    out.append([("%s  %s  %s  %s" % (_cell("key", wk), _cell("value", wv), _cell("source", ws), "origin"), "bold")])
     for rk, value, extra in rows:
-        out.append((_cell(rk.name, wk) + "  " + value, ""))
+        line = [(_cell(rk.name, wk) + "  " + value, "")]
         if extra:
-            out.append((extra, "dim"))
-        out.append((" " * max(0, wv - len(value) - len(extra)) + "  ", ""))
-        out.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
-        out.append(("  %s\n" % rk.origin, ""))
+            line.append((extra, "dim"))
+        line.append((" " * max(0, wv - len(value) - len(extra)) + "  ", ""))
+        line.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
+        line.append(("  %s" % rk.origin, ""))
+        out.append(line)
         if rk.unknown:
-            out.append((" " * (wk + 2) + "? %s\n" % sanitize(rk.unknown), "yellow"))
+            out.append([(" " * (wk + 2) + "? %s" % sanitize(rk.unknown), "yellow")])
         if rk.error:
-            out.append((" " * (wk + 2) + "✗ %s\n" % shown_error(rk), "red"))
+            out.append([(" " * (wk + 2) + "✗ %s" % shown_error(rk), "red")])
         for o in rk.overrides:
             ov = _fmt(shown_value(rk, o.value))
-            out.append((_cell("  ↳ overridden", wk) + "  ", "dim"))
-            out.append((ov, "dim strike"))
-            out.append((" " * max(0, wv - len(ov)) + "  ", ""))
-            out.append((_cell(o.source, ws) + "  %s\n" % o.origin, "dim"))
+            out.append([(_cell("  ↳ overridden", wk) + "  ", "dim"), (ov, "dim strike"),
+                        (" " * max(0, wv - len(ov)) + "  ", ""),
+                        (_cell(o.source, ws) + "  %s" % o.origin, "dim")])
+    return out
+
+
+def _origin(rk, origin) -> str:
+    """An origin as a terminal shows it: nothing when it only repeats the key's name
+    (an environment variable) or the source ("default"), `~` for the home directory."""
+    origin = str(origin)
+    if origin in (rk.name, Source.DEFAULT):
+        return ""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and origin.startswith(home + os.sep):
+        return "~" + origin[len(home):]
+    return origin
+
+
+def _fitted(rows, width: int) -> List[Line]:
+    """The four columns within `width`: long values and origins wrap inside their cell.
+    Empty when they do not fit (a narrow terminal, very long key names)."""
+    if width < STACKED_BELOW:
+        return []
+    ws = max(len(s) for s in Source)
+    wk = min(width // 2, max(len("key"), max(len(rk.name) for rk, _, _ in rows)))
+    room = width - wk - ws - 6
+    need_v = max(len("value"), max(len(v) + len(e) for _, v, e in rows))
+    need_o = max([len("origin")] + [len(_origin(rk, rk.origin)) for rk, _, _ in rows]
+                 + [len(_origin(rk, o.origin)) for rk, _, _ in rows for o in rk.overrides])
+    # Origins are names and paths, values mostly URLs that wrap well at `/`: the origin
+    # column gets what it needs, up to a bit more than half the room.
+    wo = need_o if need_v + need_o <= room else min(need_o, max(20, room * 11 // 20))
+    wv = room - wo
+    if wv < MIN_VALUE_COLUMN:
+        return []
+    out = fit_columns([([("key", "bold")], wk), ([("value", "bold")], wv),
+                       ([("source", "bold")], ws), ([("origin", "bold")], wo)])
+    for rk, value, extra in rows:
+        vsegs = [(value, "")] + ([(extra, "dim")] if extra else [])
+        out += fit_columns([([(rk.name, "")], wk), (vsegs, wv),
+                            ([(rk.source, _SOURCE_STYLE.get(rk.source, ""))], ws),
+                            ([(_origin(rk, rk.origin), "")], wo)])
+        if rk.unknown:
+            out += wrap_text("? %s" % sanitize(rk.unknown), width, indent=" " * (wk + 2),
+                             hang=" " * (wk + 4), style="yellow")
+        if rk.error:
+            out += wrap_text("✗ %s" % shown_error(rk), width, indent=" " * (wk + 2),
+                             hang=" " * (wk + 4), style="red")
+        for o in rk.overrides:
+            out += fit_columns([([("  ↳ overridden", "dim")], wk),
+                                ([(_fmt(shown_value(rk, o.value)), "dim strike")], wv),
+                                ([(o.source, "dim")], ws), ([(_origin(rk, o.origin), "dim")], wo)])
+    return out
+
+
+def _stacked(rows, width: int) -> List[Line]:
+    """A narrow terminal: the key on its own line, what it resolved to indented under it."""
+    out: List[Line] = []
+    for rk, value, extra in rows:
+        out.append([(rk.name, "bold")])
+        vsegs = [("value:  ", "dim"), (value, "")] + ([(extra, "dim")] if extra else [])
+        out += wrap(vsegs, width, indent="    ", hang=" " * 12)
+        origin = _origin(rk, rk.origin)
+        out += wrap([("source: ", "dim"), (rk.source, _SOURCE_STYLE.get(rk.source, "")),
+                     ("  " + origin if origin else "", "")], width, indent="    ", hang=" " * 12)
+        if rk.unknown:
+            out += wrap_text("? %s" % sanitize(rk.unknown), width, indent="    ", hang=" " * 6, style="yellow")
+        if rk.error:
+            out += wrap_text("✗ %s" % shown_error(rk), width, indent="    ", hang=" " * 6, style="red")
+        for o in rk.overrides:
+            out += wrap([("↳ overridden: ", "dim"), (_fmt(shown_value(rk, o.value)), "dim strike"),
+                         ("  (%s)" % " ".join(p for p in (o.source, _origin(rk, o.origin)) if p), "dim")],
+                        width, indent="    ",
+                        hang=" " * 6)
     return out
 
 
@@ -110,10 +201,10 @@ def _colour_terminal(stream, no_color: bool) -> bool:
 
 def write(shown: Shown, out, options) -> None:
     """In colour through Rich on a terminal, else as plain text."""
-    parts = segments(shown.res, shown.keys, options.show_all)
     stream = sys.stdout if out is None else out
+    parts = lines(shown.res, shown.keys, options.show_all, output_width(stream))
     if not _colour_terminal(stream, options.no_color):
-        stream.write("".join(text for text, _ in parts))
+        stream.write(plain(parts))
         return
     # Imported here: piped output never needs Rich, a third of `show`'s start-up.
     from rich.text import Text
@@ -121,7 +212,9 @@ def write(shown: Shown, out, options) -> None:
     from .console import make_console
 
     table = Text()
-    for text, style in parts:
-        table.append(text, style=style or None)
+    for line in parts:
+        for text, style in line:
+            table.append(text, style=style or None)
+        table.append("\n")
     table.rstrip()
     make_console(file=out).print(table, soft_wrap=True)

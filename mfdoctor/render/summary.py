@@ -1,5 +1,5 @@
-"""The one-line verdict that ends the human and the GitHub reports. Plain text, no
-Rich: `--format github` must not load it."""
+"""The one-line verdict that ends the human and the Markdown reports. Plain text, no
+Rich: `--format markdown` must not load it."""
 
 from __future__ import annotations
 

@@ -503,7 +503,7 @@ def test_workload_type(value, target):
     assert f.severity == ERROR and f.suggestion == target
     assert f.fix.startswith("export METAFLOW_AZURE_STORAGE_WORKLOAD_TYPE=%s" % target)
     if value in ("default", "highCpu", "highMemory"):
-        assert "'default', 'highCpu' and 'highMemory'" in f.message
+        assert "'default', 'highCpu' and 'highMemory'" in f.detail["why"]  # under -v: the message is one sentence
     assert A.check_workload_type("high_throughput")[0].severity == OK
 
 

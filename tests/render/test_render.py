@@ -94,15 +94,53 @@ def test_sarif_validates_and_maps(sarif_validator):
     assert loc["region"] == {"startLine": 3, "startColumn": 1}
     assert "METAFLOW_DEFAULT_DATASTORE" in u["message"]["text"]
     assert (by_rule["config.ambiguous-bool"]["level"], by_rule["config.no-effect"]["level"]) == ("warning", "note")
-    assert (by_rule["config.invalid-value"]["kind"], by_rule["config.invalid-value"]["level"]) == ("pass", "none")
-    assert by_rule["lint.file-skipped"]["kind"] == "open"
-    assert by_rule["lint.file-skipped"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        "file:///abs/x%20y.bin"
+    # Passing and skipped checks are not results (code scanning would show them as alerts);
+    # the skipped one is an invocation notification instead.
+    assert "config.invalid-value" not in by_rule and "lint.file-skipped" not in by_rule
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["associatedRule"]["id"] == "lint.file-skipped" and note["level"] == "warning"
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "file:///abs/x%20y.bin"
     # An environment variable has no file: a logical location names it.
     assert by_rule["config.no-effect"]["locations"] == [
         {"logicalLocations": [{"name": "METAFLOW_AZURE_KEY_VAULT_PREFIX", "kind": "variable"}]}]
+    for r in rules:
+        assert r["helpUri"].endswith("README.md#" + r["id"])
+    fps = [r["partialFingerprints"]["mfdoctor/v1"] for r in res]
+    assert len(set(fps)) == len(fps) and all(re.fullmatch(r"[0-9a-f]{32}", fp) for fp in fps)
     assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///work/proj/"
     assert run["invocations"][0]["exitCode"] == 1
+
+
+def _fingerprints(report, cwd):
+    return {r["ruleId"]: r["partialFingerprints"]["mfdoctor/v1"]
+            for r in json.loads(report_sarif.render(report, cwd=cwd))["runs"][0]["results"]}
+
+
+def test_sarif_fingerprints_survive_line_shifts_and_runs_but_not_other_findings():
+    def one(line, path, value="no"):
+        return Report([Finding("config.ambiguous-bool", "warning",
+                               'METAFLOW_DEBUG_S3CLIENT="%s" (line %d): Metaflow reads True' % (value, line),
+                               key="METAFLOW_DEBUG_S3CLIENT", location=Location(path, line, 5))])
+    base = _fingerprints(one(3, "deploy/a.yaml"), "/w")
+    assert base == _fingerprints(one(3, "deploy/a.yaml"), "/w")
+    assert base == _fingerprints(one(40, "deploy/a.yaml"), "/w")  # lines moved
+    assert base == _fingerprints(one(3, "/w/deploy/a.yaml"), "/w")  # same file, absolute
+    assert base != _fingerprints(one(3, "deploy/b.yaml"), "/w")
+    assert base != _fingerprints(one(3, "deploy/a.yaml", "off"), "/w")
+
+
+def test_sarif_uris_relative_under_the_working_directory(sarif_validator):
+    r = Report([Finding("azure.sysroot", "error", "bad", location=Location("/w/repo/.metaflow/config.json", 3, 3)),
+                Finding("config.invalid-value", "error", "bad", location=Location("/home/u/.metaflowconfig/config.json", 2)),
+                Finding("azure.credential", "skipped", "Live probe not run (--offline).",
+                        detail={"reason": "offline"})])
+    log = json.loads(report_sarif.render(r, cwd="/w/repo"))
+    assert list(sarif_validator.iter_errors(log)) == []
+    arts = {x["ruleId"]: x["locations"][0]["physicalLocation"]["artifactLocation"] for x in log["runs"][0]["results"]}
+    assert arts["azure.sysroot"] == {"uri": ".metaflow/config.json", "uriBaseId": "SRCROOT"}
+    assert arts["config.invalid-value"] == {"uri": "file:///home/u/.metaflowconfig/config.json"}
+    [note] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "note" and note["properties"]["reason"] == "offline"
 
 
 def test_sarif_of_an_empty_report_validates(sarif_validator):

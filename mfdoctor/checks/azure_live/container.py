@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlparse
 
-from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
+from ...findings import ERROR, OK, REASON_NOT_APPLICABLE, REASON_READ_ONLY, SKIPPED, WARNING, Finding
 from ...redact import redact_text
 from ..azure_rules import mf_parse_azure_full_path
 from ...ids import AZURE_CONTAINER
@@ -169,7 +169,7 @@ def probe_container(task, ctx) -> list:
                             "cannot start without the account's blob endpoint.",
                             key=ENDPOINT_KEY, fix="export %s=https://<account>.blob.core.windows.net/" % ENDPOINT_KEY)]
         return [Finding(AZURE_CONTAINER, SKIPPED, "No blob endpoint configured (%s); container not probed." % ENDPOINT_KEY,
-                        key=ENDPOINT_KEY)]
+                        key=ENDPOINT_KEY, detail={"reason": REASON_NOT_APPLICABLE})]
     try:
         ep = parse_endpoint(s.blob_endpoint)
     except ValueError as e:
@@ -213,7 +213,7 @@ def probe_container(task, ctx) -> list:
     ectx.object_id, ectx.tenant = cred.object_id, cred.tenant
     if not container:
         return [Finding(AZURE_CONTAINER, SKIPPED, "Endpoint %s is reachable; no sysroot (%s) to probe." % (ep.host, SYSROOT_KEY),
-                        key=SYSROOT_KEY, detail=detail)]
+                        key=SYSROOT_KEY, detail=dict(detail, reason=REASON_NOT_APPLICABLE))]
 
     from azure.storage.blob import BlobServiceClient
 
@@ -278,7 +278,7 @@ def probe_container(task, ctx) -> list:
     out.append(Finding(AZURE_CONTAINER, OK, text, key=SYSROOT_KEY, detail=detail))
     if ctx.read_only:
         out.append(Finding(AZURE_CONTAINER, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
-                           key=SYSROOT_KEY))
+                           key=SYSROOT_KEY, detail={"reason": REASON_READ_ONLY}))
     return out
 
 

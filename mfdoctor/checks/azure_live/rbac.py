@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ...findings import ERROR, OK, SKIPPED, WARNING, Finding
+from ...findings import (ERROR, OK, REASON_NO_PERMISSION, REASON_NOT_APPLICABLE, SKIPPED, WARNING,
+                          Finding)
 from ...ids import AZURE_RBAC
 from . import errors as E
 from .arm import Arm, ArmError
@@ -128,7 +129,8 @@ def probe_rbac(task, ctx) -> list:
     vaults = sorted({v for v, _ in ctx.vaults})
     if not targets and not vaults:
         ctx.publish_account_id(None)
-        return [Finding(AZURE_RBAC, SKIPPED, "No container or vault to check roles for.")]
+        return [Finding(AZURE_RBAC, SKIPPED, "No container or vault to check roles for.",
+                        detail={"reason": REASON_NOT_APPLICABLE})]
     if cred is None or not cred.ok or not cred.object_id:
         ctx.publish_account_id(None)
         why = "no credential (see azure.credential)" if (cred is None or not cred.ok) else \
@@ -184,6 +186,14 @@ def _not_found(what: str, name: str, err: Optional[ArmError], option: str) -> st
         what, name, why, "; give its resource id with %s" % option if option else "")
 
 
+def _unreadable(detail: dict) -> dict:
+    """A skipped RBAC verdict: 403 is the identity lacking permission to read role
+    assignments (`--strict` fails: roles were not verified)."""
+    if detail.get("status") == 403:
+        detail["reason"] = REASON_NO_PERMISSION
+    return detail
+
+
 def _storage_finding(arm, ctx, oid, account_id, lookup_error, cache) -> Finding:
     if not account_id:
         return Finding(AZURE_RBAC, SKIPPED, _not_found("storage account", ctx.account, lookup_error, "--storage-account-id"),
@@ -196,7 +206,7 @@ def _storage_finding(arm, ctx, oid, account_id, lookup_error, cache) -> Finding:
         return Finding(AZURE_RBAC, SKIPPED,
                        "Role assignments at container scope could not be read (%s: %s)%s; the container probe's "
                        "verdict stands." % (e.code or e.status, (e.message or "")[:200], _effective(arm, scope)),
-                       key=SYSROOT_KEY, detail={"scope": scope, "status": e.status, "code": e.code})
+                       key=SYSROOT_KEY, detail=_unreadable({"scope": scope, "status": e.status, "code": e.code}))
     except Exception as e:
         return Finding(AZURE_RBAC, SKIPPED, "Role assignments could not be read: %s" % str(e).splitlines()[0][:200],
                        key=SYSROOT_KEY, detail={"scope": scope})
@@ -267,7 +277,8 @@ def _vault_finding(arm, ctx, oid, vault, row, lookup_error, cache) -> Finding:
         except ArmError as e:
             return Finding(AZURE_RBAC, SKIPPED,
                            "Vault '%s' uses Azure RBAC, but its role assignments could not be read (%s); the Key "
-                           "Vault probe's verdict stands." % (vault, e.code or e.status), detail={"vault": vault})
+                           "Vault probe's verdict stands." % (vault, e.code or e.status),
+                           detail=_unreadable({"vault": vault, "status": e.status, "code": e.code}))
         detail = {"vault": vault, "model": "rbac", "scope": vid, "assignments": ev["assignments"]}
         rows = ev["granted"]["get"]
         if rows:

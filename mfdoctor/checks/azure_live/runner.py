@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ...findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding
+from ...findings import ERROR, INFO, OK, REASON_TIMEOUT, SKIPPED, WARNING, Finding
 from ...ids import AZURE_CONTAINER, AZURE_CREDENTIAL, AZURE_KEYVAULT, AZURE_LIVE, AZURE_RBAC
 from .container import probe_container
 from .credential import probe_credential, silence_azure_logging
@@ -97,7 +97,7 @@ def _collect(tasks, shared, timeout) -> list:
         if not t.done:
             out.append(Finding(t.name, SKIPPED, "Did not finish within the %gs timeout (was %s)." % (timeout, t.step),
                                fix="Retry with a longer --timeout, or check the network path to Azure.",
-                               detail={"step": t.step}))
+                               detail={"step": t.step, "reason": REASON_TIMEOUT}))
         elif t.error is not None:
             out.append(Finding(t.name, ERROR, "The probe crashed: %s: %s" % (type(t.error).__name__, t.error),
                                fix="Please report this as an mfdoctor bug (run with -v)."))

@@ -27,19 +27,21 @@ def check_workload_type(value, *, error: Optional[str] = None, key: str = WORKLO
                         key=key, location=location)]
     norm = raw.strip().lower().replace("-", "_")
     target = norm if norm in WORKLOAD_CHOICES else _SEED_WORKLOAD.get(norm.replace("_", ""))
-    seed = ""
+    seed = None
     if norm.replace("_", "") in _SEED_WORKLOAD:
-        seed = (" ('default', 'highCpu' and 'highMemory' come from wrong docs; Metaflow has only "
-                "'general' (threads) and 'high_throughput' (processes, for many large artifacts))")
+        seed = ("'default', 'highCpu' and 'highMemory' come from wrong docs; Metaflow has only "
+                "'general' (threads) and 'high_throughput' (processes, for many large artifacts)")
     fix = set_value(key, target or "general", source, location, origin)
     if target != "general":
         fix += "  (or 'general', the default)"
+    # One sentence; Metaflow's own words and where the bad value comes from are shown
+    # under -v (the detail).
     return [finding(ids.AZURE_WORKLOAD_TYPE, ERROR,
-                    "%s=%s is not accepted: every `import metaflow` fails, Azure or not, with \"%s must be "
-                    "set to one of ['general', 'high_throughput']. Got '%s'.\"%s"
-                    % (key, quote(raw, style=PYTHON), key, raw, seed),
+                    "%s=%s is not accepted: every `import metaflow` fails, Azure or not"
+                    % (key, quote(raw, style=PYTHON)),
                     key=key, location=location, fix=fix, suggestion=target or "general",
-                    metaflow_error=error)]
+                    metaflow_error=error or "%s must be set to one of ['general', 'high_throughput']. "
+                    "Got '%s'." % (key, raw), why=seed)]
 
 
 

@@ -1,0 +1,22 @@
+"""Paths as CI tools want them: relative to a base directory (the working directory for
+SARIF's SRCROOT, `GITHUB_WORKSPACE` for annotations) when the file is under it, so an
+alert or annotation lands on the repository file; absolute otherwise."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+
+def relative_to(path: str, base: str) -> Optional[str]:
+    """`path` relative to `base` with `/` separators, or None when it is outside `base`.
+    A relative `path` is taken relative to the working directory, as the checks write it."""
+    ap = os.path.abspath(path)
+    ab = os.path.abspath(base)
+    try:
+        rel = os.path.relpath(ap, ab)
+    except ValueError:  # another drive (Windows)
+        return None
+    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
