@@ -197,6 +197,7 @@ class ConfigParser:
             return [
                 {
                     "op": "if",
+                    "line": node.lineno,
                     "test": _src(self.source, node.test),
                     "body": self.stmts(node.body),
                     "orelse": self.stmts(node.orelse),

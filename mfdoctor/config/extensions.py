@@ -109,8 +109,10 @@ class ModuleRun:
                 # Not followed (or Python would raise here): every name this statement
                 # may bind is unknown. Never a guess.
                 line = op.get("line")
+                text = ("if %s: ..." % op["test"] if kind == "if" else
+                        "%s = %s" % (target, op["expr"]) if "expr" in op else "%s ..." % (target or kind))
                 for name in ([target] if target else _targets([op])):
-                    self.mark_unknown(name, line, "%s %s" % (kind, op.get("expr") or op.get("test") or ""))
+                    self.mark_unknown(name, line, text)
 
     def copy_globals(self) -> None:
         """metaflow_config: `globals()[n] = o` for each non-dunder, non-module global."""

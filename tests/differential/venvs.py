@@ -14,6 +14,7 @@ PYTHONPATH=<repo>:<deps dir>, where the deps dir holds mfdoctor's own requiremen
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import platform
@@ -67,6 +68,16 @@ def _run(cmd, log):
 def _build(final: str, make) -> str:
     if os.path.isfile(os.path.join(final, ".complete")):
         return final
+    # pytest-xdist workers (and parallel CI jobs) may ask for the same venv at once:
+    # one builds, the others wait for it.
+    with open(final + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.isfile(os.path.join(final, ".complete")):
+            return final
+        return _build_locked(final, make)
+
+
+def _build_locked(final: str, make) -> str:
     tmp = final + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     log: list = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...findings import ERROR, WARNING, Finding
+from ...findings import ERROR, SKIPPED, WARNING, Finding
 from ...vocabulary import Source
 from ... import ids
 from ..fixtext import unset_value, where
@@ -39,6 +39,16 @@ def _plugins(res, category, fallback):
     except Exception:
         names = []
     return names or list(fallback)
+
+
+def _unknown(rk) -> bool:
+    return rk is not None and bool(getattr(rk, "unknown", None))
+
+
+def _not_known(check: str, rk) -> Finding:
+    """A value extension code computes: not judged (never a false error)."""
+    return Finding(check, SKIPPED, "%s is %s; not checked. `mfdoctor check --verify` compares "
+                   "with the value Metaflow computes." % (rk.name, rk.unknown), key=rk.name)
 
 
 def has_key_vault(res) -> bool:
@@ -126,7 +136,10 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     # §2 sysroot and derived roots
     rk = _rk(res, SYSROOT_KEY)
     sysroot = rk.value if rk is not None else None
-    out.extend(check_sysroot(sysroot, SYSROOT_KEY, required=is_azure_ds, **_key_args(rk)))
+    if _unknown(rk):
+        out.append(_not_known(ids.AZURE_SYSROOT, rk))
+    else:
+        out.extend(check_sysroot(sysroot, SYSROOT_KEY, required=is_azure_ds, **_key_args(rk)))
     for name in DERIVED_ROOT_KEYS:
         drk = _rk(res, name)
         if _is_set(drk) and drk.value is not None:
@@ -139,8 +152,11 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     if sysroot:
         _, hint, _ = suggest_sysroot(sysroot)
     provider = res.value("DEFAULT_AZURE_CLIENT_PROVIDER") or "azure-default"
-    out.extend(check_endpoint(endpoint, client_provider=provider, required=is_azure_ds,
-                              account_hint=hint, **_key_args(erk)))
+    if _unknown(erk):
+        out.append(_not_known(ids.AZURE_ENDPOINT, erk))
+    else:
+        out.extend(check_endpoint(endpoint, client_provider=provider, required=is_azure_ds,
+                                  account_hint=hint, **_key_args(erk)))
 
     # §6 workload type, client provider, secrets backend
     wrk = _rk(res, WORKLOAD_KEY)
