@@ -138,8 +138,7 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.CONFIG_RELEASE, "warning",
-        "What mfdoctor's results describe: a Metaflow release it does not support, or the "
-        "bundled snapshot's release instead of the installed one.",
+        "Results that describe another Metaflow release than the one installed.",
         "mfdoctor reads the installed Metaflow's source (2.9 and later). Below 2.9, or when "
         "the installed source cannot be read and the bundled snapshot stands in for it, "
         "the results describe another release than the one that will run: this says so, "
@@ -147,7 +146,7 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.CONFIG_VERIFY, "warning",
-        "`--verify`: a key whose value in the real `import metaflow` differs from mfdoctor's.",
+        "`--verify`: a key whose real value differs from mfdoctor's model.",
         "`show --verify` and `check --verify` import the installed Metaflow in a subprocess "
         "(same environment and directory, bounded by a timeout) and compare every key's "
         "effective value (the `metaflow_config` global, after extensions) with mfdoctor's "

@@ -21,13 +21,14 @@ from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlparse
 
-from ...findings import ERROR, OK, REASON_NOT_APPLICABLE, REASON_READ_ONLY, SKIPPED, WARNING, Finding
+from ...findings import ERROR, OK, REASON_NOT_APPLICABLE, REASON_READ_ONLY, SKIPPED, Finding
 from ...redact import redact_text
 from ..azure_rules import mf_parse_azure_full_path
 from ...ids import AZURE_CONTAINER
 from . import errors as E
 from .deadline import Deadline
 from .settings import ENDPOINT_KEY, SYSROOT_KEY
+from .extra_path import extra_path_listing, extra_path_text, http_status, service_view
 from .write_probe import write_probe
 
 # The Azure SDK is imported inside the functions that call it: importing this
@@ -249,9 +250,9 @@ def probe_container(task, ctx) -> list:
             pages = cc.list_blobs(name_starts_with=(prefix + "/") if prefix else None, results_per_page=5).by_page()
             first = next(pages, [])
         except Exception as e:
-            if seen and _status(e) == 404:
+            if seen and http_status(e) == 404:
                 detail["steps"] = steps
-                return out + [_extra_path_listing(ep, container, prefix, seen, steps, s, detail)]
+                return out + [extra_path_listing(ep, container, prefix, seen, steps, s, detail)]
             raise
         steps["list"] = round(time.monotonic() - t, 3)
         detail["listed"] = len(list(first))
@@ -264,14 +265,14 @@ def probe_container(task, ctx) -> list:
         detail["steps"] = steps
         f = _sdk_finding(e, task.step, ectx, ctx, s, detail)
         if seen:
-            f = replace(f, message="%s %s" % (_extra_path_text(ep, container, prefix, seen), f.message))
+            f = replace(f, message="%s %s" % (extra_path_text(ep, container, prefix, seen), f.message))
         return [f]
     detail["steps"] = steps
     wrote = "" if ctx.read_only else "; wrote, read back and deleted a probe blob"
     took = sum(v for v in steps.values() if isinstance(v, float))
     if seen:
         text = "%s Metaflow's operations work there: listed%s (%.2f s)." % (
-            _extra_path_text(ep, container, prefix, seen), wrote, took)
+            extra_path_text(ep, container, prefix, seen), wrote, took)
     else:
         text = "Container '%s' on %s: exists; listed under '%s/'%s (%.2f s)." % (
             container, ep.host, prefix or "", wrote, took)
@@ -280,49 +281,6 @@ def probe_container(task, ctx) -> list:
         out.append(Finding(AZURE_CONTAINER, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
                            key=SYSROOT_KEY, detail={"reason": REASON_READ_ONLY}))
     return out
-
-
-def service_view(ep: Endpoint, container_url: str, container: str):
-    """(container, blob prefix) the service sees for Metaflow's container client, when the
-    endpoint carries a path beyond the account (the SDK keeps it in every URL); else None."""
-    seg = [x for x in urlparse(container_url).path.split("/") if x]
-    if ep.is_ip:
-        seg = seg[1:]  # the emulator's first segment is the account
-    if len(seg) <= 1:
-        return None
-    return seg[0], "/".join(seg[1:])
-
-
-def _extra_path_text(ep: Endpoint, container: str, prefix: str, seen) -> str:
-    where = "%s/%s" % (seen[1], prefix) if prefix else seen[1]
-    return ("%s carries a path after the account, and the Azure SDK keeps it in every URL, so "
-            "Metaflow's container '%s' is really container '%s' and its blobs land under '%s/' there."
-            % (ENDPOINT_KEY, container, seen[0], where))
-
-
-def _status(e) -> Optional[int]:
-    return getattr(e, "status_code", None)
-
-
-def _extra_path_listing(ep, container, prefix, seen, steps, s, detail) -> Finding:
-    """Uploads and reads work on such a URL, but the service takes a list request on
-    `<account>/<path>/<container>` for one on a blob: a run works, listing does not."""
-    wrote = "" if "write" not in steps or not isinstance(steps.get("write"), float) else \
-        " Uploading, reading back and deleting a blob worked, so flows run;"
-    where = "%s/%s" % (seen[1], prefix) if prefix else seen[1]
-    bare = ep.url.split(urlparse(ep.url).path, 1)[0] if urlparse(ep.url).path else ep.url
-    account = ("/" + ep.account) if ep.is_ip and ep.account else ""
-    return Finding(
-        AZURE_CONTAINER, WARNING,
-        "%s%s but listing blobs fails (404 BlobNotFound: the service reads the list request as "
-        "one for blob '%s' in container '%s'), so whatever lists the datastore fails: resume, "
-        "cards, the client's task listing." % (
-            _extra_path_text(ep, container, prefix, seen), wrote, container, seen[0]),
-        key=ENDPOINT_KEY, location=s.location(ENDPOINT_KEY),
-        fix="Keep only the account in the endpoint (%s%s) and set %s=%s/%s to keep the blobs where "
-        "they are now." % (bare, account, SYSROOT_KEY, seen[0], where),
-        detail=dict(detail, steps=steps),
-    )
 
 
 def _network_finding(kind, info, ectx, s, detail) -> Finding:
