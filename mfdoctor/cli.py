@@ -256,20 +256,23 @@ def check(
     if missing:
         _usage_error("no such flow file: %s" % ", ".join(missing))
     from .checks.preflight import CheckOptions, run_check
+    from .render.progress import live_status
     from .settings import load_settings
 
-    opts = CheckOptions(
-        group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
-        timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
-        vault_url=vault_url, storage_account_id=storage_account_id,
-    )
-    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
-    res = _resolve()
-    found = run_check(res, opts, settings=settings)
-    if verify:
-        from .checks.verify import verify as run_verify
+    # A status line on a terminal's stderr while the probes run (not with --quiet).
+    with live_status(report.fmt.value, _no_color(), quiet=state.quiet) as progress:
+        opts = CheckOptions(
+            group=group.value, offline=offline, flows=list(flows or []), secrets=list(secrets or []),
+            timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
+            vault_url=vault_url, storage_account_id=storage_account_id, progress=progress,
+        )
+        settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+        res = _resolve()
+        found = run_check(res, opts, settings=settings)
+        if verify:
+            from .checks.verify import verify as run_verify
 
-        found.add(run_verify(res))
+            found.add(run_verify(res))
     _emit_report(settings.filter(found), report, "check %s" % group.value)
 
 

@@ -4,10 +4,16 @@ resolve a controlled configuration in-process."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
@@ -27,6 +33,33 @@ def run_mfdoctor(args, env, cwd, timeout=60):
     return subprocess.run([PYTHON, "-m", "mfdoctor"] + list(args), env=env, cwd=str(cwd),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           timeout=timeout)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def run_in_terminal(args, env, cwd, columns: int) -> str:
+    """mfdoctor's output in a pseudo-terminal `columns` wide (escape codes removed)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen([PYTHON, "-m", "mfdoctor"] + list(args), stdin=slave, stdout=slave,
+                            stderr=slave, env=env, cwd=str(cwd), close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError as exc:  # EIO: the child closed the terminal
+            if exc.errno != errno.EIO:
+                raise
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    proc.wait(timeout=60)
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return _ANSI.sub("", text)
 
 
 def lint_json(args, env, cwd):

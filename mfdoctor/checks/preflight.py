@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from ..findings import ERROR, REASON_OFFLINE, SKIPPED, WARNING, Finding, Report
 from .. import ids
@@ -31,6 +31,8 @@ class CheckOptions:
     management_url: Optional[str] = None
     vault_url: Optional[str] = None
     storage_account_id: Optional[str] = None
+    # Told what the live probes are doing (one line of text), for a terminal's status line.
+    progress: Optional[Callable[[str], None]] = None
 
 
 def _timed(report: Report, name: str, fn):
@@ -96,4 +98,9 @@ def _live(res, opts: CheckOptions, flows: list) -> list:
         vault_url=opts.vault_url,
         storage_account_id=opts.storage_account_id,
     )
+<<<<<<< HEAD
     return skipped + run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose)
+=======
+    return run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose,
+                    progress=opts.progress)
+>>>>>>> main

@@ -5,22 +5,14 @@ Piped, the same commands are not wrapped at all."""
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import os
-import pty
 import re
-import struct
-import subprocess
-import termios
 
 import pytest
 
-from env_helpers import PYTHON, clean_env, run_mfdoctor
+from env_helpers import clean_env, run_in_terminal, run_mfdoctor
 
 from mfdoctor.render.layout import break_point
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _BREAKS = "/,;&?=.:_"
 _QUOTES = "()[]<>\"'`"
 
@@ -62,30 +54,6 @@ def sandbox(tmp_path_factory, cache_dir):
     for k in ("COLUMNS", "LINES"):
         env.pop(k, None)
     return env, repo
-
-
-def run_in_terminal(args, env, cwd, columns: int) -> str:
-    """mfdoctor's output in a pseudo-terminal `columns` wide (escape codes removed)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    proc = subprocess.Popen([PYTHON, "-m", "mfdoctor"] + list(args), stdin=slave, stdout=slave,
-                            stderr=slave, env=env, cwd=str(cwd), close_fds=True)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError as exc:  # EIO: the child closed the terminal
-            if exc.errno != errno.EIO:
-                raise
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    proc.wait(timeout=60)
-    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
-    return _ANSI.sub("", text)
 
 
 def _words(text: str) -> set:

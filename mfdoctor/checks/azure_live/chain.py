@@ -71,15 +71,18 @@ def first_line(text: str) -> str:
 class _Recorder:
     """Wraps one chain link; passes everything through and writes down what happened."""
 
-    def __init__(self, inner, link: Link):
+    def __init__(self, inner, link: Link, on_try=None):
         self._inner = inner
         self._link = link
+        self._on_try = on_try
         # The chain names links by this attribute when present, so its error text is unchanged.
         self._credential_name = getattr(inner, "_credential_name", type(inner).__name__)
 
     def _call(self, fn, *a, **kw):
         from azure.identity import CredentialUnavailableError
 
+        if self._on_try is not None and self._link.status == "not reached":
+            self._on_try(self._link.name)  # the progress display and a timeout name it
         t = time.monotonic()
         try:
             out = fn(*a, **kw)
@@ -123,15 +126,57 @@ class _Recorder:
             close()
 
 
-def observe(cred, links: list) -> None:
-    """Wrap each link of a DefaultAzureCredential in a recorder; append its `Link` to `links`."""
+def observe(cred, links: list, on_try=None) -> None:
+    """Wrap each link of a DefaultAzureCredential in a recorder; append its `Link` to `links`.
+    `on_try(name)` is called when a link is first tried."""
     wrapped = []
     for inner in cred.credentials:
         name = getattr(inner, "_credential_name", type(inner).__name__)
         link = Link(name)
         links.append(link)
-        wrapped.append(_Recorder(inner, link))
+        wrapped.append(_Recorder(inner, link, on_try))
     cred.credentials = tuple(wrapped)
+
+
+def _host_port(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return url
+    return "%s:%d" % (parts.hostname or url, port)
+
+
+def link_target(name: str, env: Mapping[str, str]):
+    """(what a chain link waits on, what to check when it hangs) for the progress display
+    and the timeout's fix; (None, None) when there is nothing more specific to say."""
+    if name == "ManagedIdentityCredential":
+        for var in ("IDENTITY_ENDPOINT", "MSI_ENDPOINT"):
+            if env.get(var):
+                where = _host_port(env[var])
+                return ("%s (%s)" % (where, var),
+                        "%s=%s did not answer: check that this managed identity endpoint is "
+                        "reachable from here, or unset %s if it was left over from another "
+                        "environment" % (var, env[var], " and ".join(
+                            (var, "IDENTITY_HEADER") if var == "IDENTITY_ENDPOINT" else (var, "MSI_SECRET"))))
+        return ("169.254.169.254:80 (the Azure instance metadata service)",
+                "the instance metadata service did not answer: outside an Azure VM or pod it does "
+                "not exist; log in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+                "AZURE_CLIENT_SECRET")
+    tools = {"AzureCliCredential": "az", "AzurePowerShellCredential": "pwsh",
+             "AzureDeveloperCliCredential": "azd"}
+    if name in tools:
+        return ("`%s` (a subprocess)" % tools[name],
+                "`%s` did not return a token in time: run it by hand to see whether it waits for "
+                "a login or a network call" % tools[name])
+    authority = env.get("AZURE_AUTHORITY_HOST") or "login.microsoftonline.com"
+    if name in ("EnvironmentCredential", "WorkloadIdentityCredential"):
+        return ("%s (Microsoft Entra ID)" % _host_port(authority if "://" in authority else "https://" + authority),
+                "the sign-in endpoint did not answer: check the network path (proxy, firewall) to %s"
+                % authority)
+    return (None, None)
 
 
 def configuration(env: Mapping[str, str]) -> dict:

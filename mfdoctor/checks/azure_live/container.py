@@ -26,7 +26,7 @@ from ...redact import redact_text
 from ..azure_rules import mf_parse_azure_full_path
 from ...ids import AZURE_CONTAINER
 from . import errors as E
-from .deadline import Deadline
+from .deadline import Deadline, WAITING_HINT
 from .settings import ENDPOINT_KEY, SYSROOT_KEY
 from .extra_path import extra_path_listing, extra_path_text, http_status, service_view
 from .write_probe import write_probe
@@ -198,14 +198,16 @@ def probe_container(task, ctx) -> list:
                         fix="export %s=%s" % (ENDPOINT_KEY, "https" + redact_text(ep.url)[4:]), detail=detail)]
 
     # 1. Reachability (needs no token: runs while the credential is still being acquired).
-    task.set_step("connecting to %s:%d" % (ep.host, ep.port))
+    task.set_step("connecting to %s:%d" % (ep.host, ep.port),
+                  "%s:%d did not answer: check DNS, the firewall or private endpoint of the storage "
+                  "account, and any proxy between here and Azure" % (ep.host, ep.port))
     kind, info = reachability(ep, s.ca_bundle, ctx.deadline.child(8.0), s.env)
     if kind:
         return [_network_finding(kind, str(info), ectx, s, detail)]
     detail["reachability"] = info
 
     # 2.. need the credential.
-    task.set_step("waiting for the credential")
+    task.set_step("waiting for the credential", WAITING_HINT)
     cred = ctx.wait_credential()
     if cred is None or not cred.ok:
         return [Finding(AZURE_CONTAINER, SKIPPED,

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from ...findings import ERROR, INFO, OK, Finding
 from ...ids import AZURE_CREDENTIAL
-from .chain import CHAIN_ORDER, Link, configuration, excluded, first_line, observe
+from .chain import CHAIN_ORDER, Link, configuration, excluded, first_line, link_target, observe
 from .claims import claim_findings, subject, token_claims
 from .deadline import Deadline
 from .settings import CLIENT_PROVIDER_KEY
@@ -45,14 +45,14 @@ class CredentialResult:
         return self.claims.get("tid")
 
 
-def _make_credential(settings, links: list):
+def _make_credential(settings, links: list, on_try=None):
     """Build the credential exactly as Metaflow's configured client provider would."""
     provider = settings.client_provider or "azure-default"
     if provider == "azure-default":
         from azure.identity import DefaultAzureCredential
 
         cred = DefaultAzureCredential()  # no arguments: exactly AzureDefaultClientProvider
-        observe(cred, links)
+        observe(cred, links, on_try)
         return cred
     known = settings.known_client_providers
     if known is not None and provider not in known:
@@ -76,8 +76,14 @@ def probe_credential(settings, deadline: Deadline, task=None) -> CredentialResul
 
     if task:
         task.set_step("building %s credential" % provider)
+    def on_try(name):
+        if task:
+            what, hint = link_target(name, env)
+            via = "%s%s" % (name, " at %s" % what if what else "")
+            task.set_step("getting a storage token from %s via %s" % (provider, via), hint, via)
+
     try:
-        cred = _make_credential(settings, links)
+        cred = _make_credential(settings, links, on_try)
     except ValueError as e:
         # DefaultAzureCredential validates AZURE_TOKEN_CREDENTIALS at construction.
         msg = first_line(str(e))

@@ -15,6 +15,10 @@ import time
 from typing import Any, Callable, Optional
 
 
+# The fix of a probe that timed out waiting for the credential probe: the cause is there.
+WAITING_HINT = "the credential never arrived: see azure.credential for what it was waiting on"
+
+
 class Deadline:
     def __init__(self, seconds: float, *, end: Optional[float] = None):
         self.end = end if end is not None else time.monotonic() + max(0.0, seconds)
@@ -42,6 +46,9 @@ class Task:
     def __init__(self, name: str, fn: Callable[..., Any], *args: Any):
         self.name = name
         self.step = "starting"
+        self.hint: Optional[str] = None
+        self.target: Optional[str] = None
+        self.step_started = time.monotonic()
         self.result: Any = None
         self.error: Optional[BaseException] = None
         self.started = time.monotonic()
@@ -61,8 +68,17 @@ class Task:
             self.elapsed = time.monotonic() - self.started
             self._done.set()
 
-    def set_step(self, text: str) -> None:
+    def set_step(self, text: str, hint: Optional[str] = None, target: Optional[str] = None) -> None:
+        """What the probe does now; `hint`: what to check if it hangs there (the timeout's
+        fix); `target`: what it waits on, in a few words, for the progress display."""
         self.step = text
+        self.hint = hint
+        self.target = target
+        self.step_started = time.monotonic()
+
+    def status(self) -> str:
+        """A few words for the progress display: for how long, the probe, what it waits on."""
+        return "%.0fs %s: %s" % (time.monotonic() - self.step_started, self.name, self.target or self.step)
 
     def wait(self, deadline: Deadline) -> bool:
         """Wait until done or the deadline passes; True when done."""

@@ -20,6 +20,7 @@ from ..azure_rules import mf_parse_secret_id
 from ...ids import AZURE_KEYVAULT
 from . import errors as E
 from .settings import ENDPOINT_KEY
+from .deadline import WAITING_HINT
 
 # The Azure SDK is imported inside the functions that call it: importing this
 # module must not load azure (show and lint import the checks package).
@@ -49,7 +50,7 @@ def probe_secret(task, ctx, secret_id: str, location) -> list:
     label = parsed.name + ("/" + parsed.version if parsed.version else "")
     ectx = E.Context(vault=parsed.vault_name, secret=parsed.name)
     detail = {"id": secret_id, "vault": parsed.vault_name, "name": parsed.name, "version": parsed.version}
-    task.set_step("waiting for the credential")
+    task.set_step("waiting for the credential", WAITING_HINT)
     cred = ctx.wait_credential()
     if cred is None or not cred.ok:
         return [Finding(AZURE_KEYVAULT, SKIPPED, "Secret %s in vault %s not read: no credential (see azure.credential)."

@@ -23,6 +23,7 @@ from ...ids import AZURE_RBAC
 from . import errors as E
 from .arm import Arm, ArmError
 from .settings import SYSROOT_KEY
+from .deadline import WAITING_HINT
 
 
 _BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
@@ -121,7 +122,7 @@ def _evaluate(arm: Arm, scope: str, object_id: str, needs: dict, cache: dict) ->
 
 def probe_rbac(task, ctx) -> list:
     s = ctx.settings
-    task.set_step("waiting for the credential")
+    task.set_step("waiting for the credential", WAITING_HINT)
     cred = ctx.wait_credential()
     targets = []
     if ctx.container and ctx.account:

@@ -10,6 +10,7 @@ has not finished then is reported `skipped`, naming the step it was stuck in.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from ...findings import ERROR, INFO, OK, REASON_TIMEOUT, SKIPPED, WARNING, Finding
 from ...ids import AZURE_CONTAINER, AZURE_CREDENTIAL, AZURE_KEYVAULT, AZURE_LIVE, AZURE_RBAC
@@ -58,9 +59,23 @@ def _missing_sdk() -> str | None:
     return None
 
 
+def _wait_all(tasks, deadline, progress) -> None:
+    """Wait for every task until the deadline; `progress(text)` (when given) is told what
+    the unfinished probes are doing, about ten times a second."""
+    while True:
+        running = [t for t in tasks if not t.done]
+        if not running or deadline.expired:
+            return
+        if progress is not None:
+            progress(" · ".join(t.status() for t in running))
+        running[0].wait(deadline.child(0.1))
+
+
 def run_live(settings: LiveSettings, *, timeout: float = 15.0, read_only: bool = False,
-             verbose: bool = False) -> list:
-    """Run every live probe that applies; never raises for an Azure problem, never prints."""
+             verbose: bool = False, progress=None) -> list:
+    """Run every live probe that applies; never raises for an Azure problem, never prints.
+    `progress`: an optional callable given one line of status text while probes run (the
+    CLI shows it on a terminal's stderr)."""
     settings = dataclasses.replace(settings, verbose=verbose)
     deadline = Deadline(timeout)
     with use_environment(settings.env), sigterm_as_interrupt():
@@ -82,8 +97,7 @@ def run_live(settings: LiveSettings, *, timeout: float = 15.0, read_only: bool =
                 tasks.append(Task(AZURE_KEYVAULT, _secret_task, shared, sid, loc))
         finished = False
         try:
-            for t in tasks:
-                t.wait(deadline)
+            _wait_all(tasks, deadline, progress)
             finished = all(t.done for t in tasks)
         finally:
             clean_up(shared.cleanup, finished, tasks[1])
@@ -95,9 +109,13 @@ def _collect(tasks, shared, timeout) -> list:
     out = []
     for t in tasks:
         if not t.done:
-            out.append(Finding(t.name, SKIPPED, "Did not finish within the %gs timeout (was %s)." % (timeout, t.step),
-                               fix="Retry with a longer --timeout, or check the network path to Azure.",
-                               detail={"step": t.step, "reason": REASON_TIMEOUT}))
+            waited = time.monotonic() - t.step_started
+            out.append(Finding(t.name, SKIPPED, "Did not finish within the %gs timeout: %s for %.1fs."
+                               % (timeout, t.step, waited),
+                               fix="%s; or retry with a longer --timeout." % t.hint if t.hint else
+                               "Retry with a longer --timeout, or check the network path to Azure.",
+                               detail={"step": t.step, "seconds": round(waited, 1),
+                                       "reason": REASON_TIMEOUT}))
         elif t.error is not None:
             out.append(Finding(t.name, ERROR, "The probe crashed: %s: %s" % (type(t.error).__name__, t.error),
                                fix="Please report this as an mfdoctor bug (run with -v)."))
