@@ -98,9 +98,5 @@ def _live(res, opts: CheckOptions, flows: list) -> list:
         vault_url=opts.vault_url,
         storage_account_id=opts.storage_account_id,
     )
-<<<<<<< HEAD
-    return skipped + run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose)
-=======
-    return run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose,
-                    progress=opts.progress)
->>>>>>> main
+    return skipped + run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose,
+                              progress=opts.progress)
