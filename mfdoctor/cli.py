@@ -227,9 +227,9 @@ def lint(
         _usage_error("no such file or directory: %s" % ", ".join(missing))
     from .checks.lint import run_lint
     from .findings import Report
-    from .settings import load_settings
+    from .settings import load_settings, settings_start
 
-    settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
+    settings = load_settings(settings_start(paths), select=report.select, ignore=report.ignore)
     found = Report()
     found.add(run_lint(paths or None, res=_resolve(), settings=settings, timings=found.timings))
     _emit_report(settings.filter(found), report, "lint")

@@ -148,6 +148,19 @@ def _str_list(path: str, key: str, value, problems: list) -> List[str]:
     return list(value)
 
 
+def settings_start(paths: Optional[Iterable[str]]) -> str:
+    """Where the search for pyproject.toml starts: like ruff, from the linted path (the
+    directory of a file; the common parent of several), else the current directory."""
+    paths = [os.path.abspath(p) for p in (paths or [])]
+    if not paths:
+        return os.getcwd()
+    try:
+        common = os.path.commonpath(paths)
+    except ValueError:  # different drives
+        common = paths[0]
+    return common if os.path.isdir(common) else os.path.dirname(common)
+
+
 def load_settings(cwd: Optional[str] = None, *, select: Optional[Iterable[str]] = None,
                   ignore: Optional[Iterable[str]] = None) -> Settings:
     """Settings from the nearest pyproject.toml, with the CLI's --select

@@ -11,6 +11,14 @@ Two distances are combined, and the smaller wins:
   ``MAX_WORKERS`` -> ``RUN_MAX_WORKERS``, ``SECRETS_BACKEND_TYPE`` ->
   ``DEFAULT_SECRETS_BACKEND_TYPE``, ``DATASTORE_DEFAULT`` -> ``DEFAULT_DATASTORE``.
 
+A suggestion must mean the same thing, so only these count: edits that stay
+inside the words (one letter in a short word, two in a long one, an
+abbreviation), the same words in another order, and one missing *leading*
+qualifier. An extra word, a replaced word or a word inserted in the middle
+changes the meaning and is never suggested: ``USER_ROLE`` is not ``USER``,
+``HEAD`` is not ``HELP``, ``BATCH_CLIENT_PARAMS`` is not
+``DATATOOLS_CLIENT_PARAMS``, ``KUBERNETES_IMAGE`` is not ``KUBERNETES_STEP_IMAGE``.
+
 Ties go to the candidate with the smaller character distance (the intended
 name of a letter typo is one letter away; a name with an extra word is
 several), then to ``preferred`` names (e.g. real config keys over CLI
@@ -31,11 +39,6 @@ from .vocabulary import PREFIX
 
 _WORD_SPLIT = re.compile(r"[_\-.]+")
 
-# Word-level matches beyond this cost are not "the same name"; up to the
-# second bound when at least two whole words are shared (JOB_QUEUE_NAME ->
-# BATCH_JOB_QUEUE: one word missing, one extra).
-_MAX_WORD_COST = 2.0
-_MAX_WORD_COST_SHARED = 2.5
 # An extra word in the typo that the candidate lacks costs more than a
 # missing one: dropping a qualifier the user wrote changes the meaning more.
 _EXTRA_WORD_COST = 1.5
@@ -166,6 +169,9 @@ class Suggester:
 
     def ranked(self, name: str, n: int = 3) -> list:
         """Up to ``n`` plausible intended names, best first."""
+        return [c for c, _ in self._ranked(name, n)]
+
+    def _ranked(self, name: str, n: int) -> list:
         key = (name, n)
         if key in self._cache:
             return self._cache[key]
@@ -178,13 +184,21 @@ class Suggester:
         r = self.ranked(name, 1)
         return r[0] if r else None
 
+    def match(self, name: str) -> Optional[tuple]:
+        """(best candidate, how it relates) or None; how: "typo" (the same words with
+        typo-level edits, or the same words in another order) or "qualifier" (the
+        candidate has one more leading word, e.g. MAX_WORKERS -> RUN_MAX_WORKERS)."""
+        r = self._ranked(name, 1)
+        return r[0] if r else None
+
     def _rank(self, name: str, n: int) -> list:
+        """[(candidate, how)] best first."""
         q = _norm(name)
         if not q:
             return []
         if q in self._exact:
             # Same name in another case (or with/without the prefix).
-            return [self._exact[q]]
+            return [(self._exact[q], TYPO)]
         qw = _words(q)
         limit = _char_limit(len(q))
         scored = {}
@@ -197,32 +211,26 @@ class Suggester:
             for idx in self._by_len.get(length, ()):
                 if len(qset ^ self._charsets[idx]) > 2 * limit:
                     continue
-                c, cn, _, _ = self._entries[idx]
+                c, cn, cw, _ = self._entries[idx]
                 d = osa_distance(q, cn, limit)
-                if d <= limit:
-                    scored[idx] = (float(d), d)
-        # Word distance: only candidates sharing at least one whole word.
+                if d <= limit and _within_words(q, qw, cn, cw, d):
+                    scored[idx] = (float(d), d, TYPO)
+        # Word level: the same words in another order, or one leading qualifier
+        # missing. Never an extra word, a replaced word or a word inserted in the
+        # middle: those change what the name means (USER_ROLE is not USER,
+        # FLYTE_CLONE_RUN_ID is not STEP_CLONE_RUN_ID).
         if qw:
             seen = set()
             for w in set(qw):
                 for idx in self._by_word.get(w, ()):
-                    if idx in seen:
+                    if idx in seen or idx in scored:
                         continue
                     seen.add(idx)
                     c, cn, cw, _ = self._entries[idx]
-                    wd = word_distance(qw, cw)
-                    if wd > _MAX_WORD_COST_SHARED:
+                    how = _word_relation(qw, cw)
+                    if how is None:
                         continue
-                    if wd > _MAX_WORD_COST and len(set(qw) & set(cw)) < 2:
-                        continue
-                    # A one-word typo may not become a three-word name.
-                    matched = len(qw) - (wd // 1)
-                    if matched <= 0:
-                        continue
-                    prev = scored.get(idx)
-                    if prev is None or wd < prev[0]:
-                        d = prev[1] if prev else osa_distance(q, cn, 64)
-                        scored[idx] = (wd, d)
+                    scored[idx] = (word_distance(qw, cw), osa_distance(q, cn, 64), how)
         ranked = sorted(
             scored.items(),
             key=lambda kv: (
@@ -233,7 +241,44 @@ class Suggester:
                 self._entries[kv[0]][0],
             ),
         )
-        return [self._entries[idx][0] for idx, _ in ranked[:n]]
+        return [(self._entries[idx][0], v[2]) for idx, v in ranked[:n]]
+
+
+TYPO = "typo"
+QUALIFIER = "qualifier"
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Typo-level edits of one word: one letter in a short word, two in a long one,
+    or an abbreviation (AZ for AZURE)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= 2 and (a.startswith(b) or b.startswith(a)):
+        return True
+    lim = 1 if min(len(a), len(b)) <= 4 else 2
+    return osa_distance(a, b, lim) <= lim
+
+
+def _within_words(q: str, qw: list, cn: str, cw: list, d: int) -> bool:
+    """A character match of distance d is a typo when the edits stay inside the words:
+    one edit always is; more must leave every word recognisable (HEAD -> HELP, two
+    of four letters, is another word)."""
+    if d <= 1:
+        return True
+    if len(qw) == len(cw):
+        return all(_same_word(a, b) for a, b in zip(qw, cw))
+    # Only word boundaries moved (NAME_SPACE_ID -> NAMESPACE_ID, twice).
+    return q.replace("_", "") == cn.replace("_", "")
+
+
+def _word_relation(qw: list, cw: list) -> Optional[str]:
+    if len(qw) == len(cw) and sorted(qw) == sorted(cw):
+        return TYPO
+    # One leading qualifier missing from a name of two or more words.
+    if len(qw) >= 2 and len(cw) == len(qw) + 1 and all(
+            _same_word(a, b) for a, b in zip(qw, cw[1:])):
+        return QUALIFIER
+    return None
 
 
 @lru_cache(maxsize=32)

@@ -48,13 +48,39 @@ KNOWN = [
     ("METAFLOW_SECRETS_BACKEND_TYPE", "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"),
     ("METAFLOW_SECRET_BACKEND_TYPE", "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"),
     ("METAFLOW_DATASTORE_DEFAULT", "METAFLOW_DEFAULT_DATASTORE"),
-    ("METAFLOW_JOB_QUEUE_NAME", "METAFLOW_BATCH_JOB_QUEUE"),
     ("METAFLOW_KUBERNETES_NAME_SPACE", "METAFLOW_KUBERNETES_NAMESPACE"),
     ("metaflow_default_datastore", "METAFLOW_DEFAULT_DATASTORE"),
     ("DEFAULT_DATASTORE", "METAFLOW_DEFAULT_DATASTORE"),
 ])
 def test_suggestions(typo, want):
     assert suggest(typo, KNOWN, preferred=KNOWN[:3]) == want
+
+
+@pytest.mark.parametrize("name,cands", [
+    # An extra word, a replaced word, a word inserted in the middle: another meaning
+    # (names met in real repositories: the Metaflow UI's HEAD, an admin script's
+    # USER_ROLE, a plugin's FLYTE_CLONE_RUN_ID, a branch's BATCH_CLIENT_PARAMS).
+    ("METAFLOW_HEAD", ["METAFLOW_HELP", "METAFLOW_USER"]),
+    ("METAFLOW_USER_ROLE", ["METAFLOW_USER"]),
+    ("METAFLOW_RUN_ID_BASE", ["METAFLOW_RUN_ID"]),
+    ("METAFLOW_JOB_QUEUE_NAME", ["METAFLOW_BATCH_JOB_QUEUE"]),
+    ("METAFLOW_FLYTE_CLONE_RUN_ID", ["METAFLOW_STEP_CLONE_RUN_ID"]),
+    ("METAFLOW_BATCH_CLIENT_PARAMS", ["METAFLOW_DATATOOLS_CLIENT_PARAMS"]),
+    ("METAFLOW_SFN_DYNAMO_DB_CLIENT_PARAMS", ["METAFLOW_DATATOOLS_CLIENT_PARAMS"]),
+    ("METAFLOW_KUBERNETES_IMAGE", ["METAFLOW_KUBERNETES_STEP_IMAGE"]),
+    ("METAFLOW_CONDA_S3ROOT", ["METAFLOW_CONDA_PACKAGE_S3ROOT"]),
+    ("METAFLOW_IMAGE", ["METAFLOW_BATCH_IMAGE"]),  # a one-word name gains no qualifier
+])
+def test_no_suggestion_that_changes_the_meaning(name, cands):
+    assert suggest(name, cands) is None
+
+
+def test_how_a_suggestion_relates():
+    s = Suggester(KNOWN)
+    assert s.match("METAFLOW_DEFAULT_DATSTORE") == ("METAFLOW_DEFAULT_DATASTORE", "typo")
+    assert s.match("METAFLOW_DATASTORE_DEFAULT") == ("METAFLOW_DEFAULT_DATASTORE", "typo")
+    assert s.match("METAFLOW_MAX_WORKERS") == ("METAFLOW_RUN_MAX_WORKERS", "qualifier")
+    assert s.match("METAFLOW_FOO") is None
 
 
 def test_nothing_close_gives_none():

@@ -6,6 +6,7 @@ in `_`, which is only ever concatenated) is classified by its syntactic context:
 read  - looked up in the process environment: `os.environ.get("X")`, `os.getenv("X")`,
         `os.environ["X"]`, `"X" in os.environ`, `os.environ.pop("X")`
         (anything whose receiver mentions `environ`);
+      also a shell expansion in a string Metaflow runs as shell (`$METAFLOW_X`, `${METAFLOW_X%/}`);
 set   - put into an environment for Metaflow's own tasks or subprocesses: a key of a
         dict literal, `env["X"] = ...`, `os.environ["X"] = ...`, `.environment_variable("X", ...)`
         (Batch/Kubernetes/Argo job specs), `{"name": "X", "value": ...}`, `V1EnvVar(name="X")`,
@@ -32,6 +33,9 @@ from .pysource import rel_location, try_parse_file
 NAME_RE = re.compile(r"^METAFLOW_[A-Z0-9_]*[A-Z0-9]$")
 _NEEDLE = PREFIX.encode()
 _EXPORT_RE = re.compile(r"\bexport\s+(METAFLOW_[A-Z0-9_]*[A-Z0-9])=")
+# A shell expansion inside a string Metaflow runs as shell: `$METAFLOW_X`, `${METAFLOW_X}`,
+# `${METAFLOW_X:+...}`, `${METAFLOW_X%/}` (metaflow_environment.py's bootstrap commands).
+_EXPANSION_RE = re.compile(r"\$\{?(METAFLOW_[A-Z0-9_]*[A-Z0-9])(?![A-Z0-9_])")
 _SKIP_DIRS = {"__pycache__", "_vendor"}
 
 _READ_METHODS = {"get", "pop", "__getitem__", "__contains__"}
@@ -40,15 +44,16 @@ _SET_METHODS = {"setdefault", "update", "__setitem__"}
 _SET_CALLS = {"environment_variable", "environment_variable_from_selector", "env_var", "V1EnvVar", "putenv"}
 
 
-_LITERAL_RE = re.compile(r"""["']METAFLOW_[A-Z0-9_]*[A-Z0-9]["']|export\s+METAFLOW_""")
+_LITERAL_RE = re.compile(r"""["']METAFLOW_[A-Z0-9_]*[A-Z0-9]["']|export\s+METAFLOW_|\$\{?METAFLOW_""")
 
 
 class _Classifier:
     """Finds the matching literals, descending only into nodes whose line span holds one
     (a whole-tree walk of Metaflow's big modules costs several times more)."""
 
-    def __init__(self, lines: List[int]):
+    def __init__(self, lines: List[int], text_lines: Optional[List[str]] = None):
         self.lines = lines  # sorted line numbers with a candidate literal
+        self.text_lines = text_lines or []
         self.parents: Dict[ast.AST, ast.AST] = {}
         self.found: List[tuple] = []  # (name, category, line)
 
@@ -70,15 +75,26 @@ class _Classifier:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and NAME_RE.match(node.value):
                 self.found.append((node.value, self.classify(node), node.lineno))
-            elif isinstance(node.value, str) and "export METAFLOW_" in node.value:
+            elif isinstance(node.value, str) and "METAFLOW_" in node.value:
                 # Shell snippets Metaflow runs in its task containers, e.g. the Argo
-                # step's "export METAFLOW_TASK_ID=...": those names are set for tasks.
+                # step's "export METAFLOW_TASK_ID=...": those names are set for tasks;
+                # "if [ -z $METAFLOW_SKIP_INSTALL_DEPENDENCIES ]": that shell reads them.
                 for m in _EXPORT_RE.finditer(node.value):
-                    self.found.append((m.group(1), "set", node.lineno))
+                    self.found.append((m.group(1), "set", self._line_of(m.group(1), node)))
+                for m in _EXPANSION_RE.finditer(node.value):
+                    self.found.append((m.group(1), "read", self._line_of(m.group(1), node)))
             return
         for child in ast.iter_child_nodes(node):
             if self._spans_candidate(child):
                 self._visit(child, node)
+
+    def _line_of(self, name: str, node: ast.AST) -> int:
+        """The line of a multi-line string that holds the name."""
+        end = getattr(node, "end_lineno", None) or node.lineno
+        for ln in range(node.lineno, end + 1):
+            if ln <= len(self.text_lines) and name in self.text_lines[ln - 1]:
+                return ln
+        return node.lineno
 
     def classify(self, node: ast.Constant) -> str:
         parent = self.parents.get(node)
@@ -154,13 +170,14 @@ def scan_file(path: str) -> List[tuple]:
         return []
     if _NEEDLE not in data:
         return []
-    lines = _candidate_lines(data.decode("utf-8", errors="replace"))
+    text = data.decode("utf-8", errors="replace")
+    lines = _candidate_lines(text)
     if not lines:
         return []
     parsed = try_parse_file(path)
     if parsed is None:
         return []
-    return _Classifier(sorted(set(lines))).scan(parsed[1])
+    return _Classifier(sorted(set(lines)), text.splitlines()).scan(parsed[1])
 
 
 def env_names(pkg_dir: str, extra_dirs: Optional[List[str]] = None) -> dict:

@@ -8,12 +8,12 @@ from typing import List
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..vocabulary import USER_SET, Source
 from .. import ids
-from .fixtext import FILE_SOURCES
+from .fixtext import FILE_SOURCES, set_value
 from .messages import quote
 
 _SYSROOTS = {"s3": "METAFLOW_DATASTORE_SYSROOT_S3", "azure": "METAFLOW_DATASTORE_SYSROOT_AZURE",
              "gs": "METAFLOW_DATASTORE_SYSROOT_GS"}
-# (key, requiring key, requiring value, why)
+# (key, requiring key, requiring value, why when unset, example)
 _REQUIRED = [
     ("METAFLOW_DATASTORE_SYSROOT_AZURE", "METAFLOW_DEFAULT_DATASTORE", "azure",
      "a flow fails at start: \"Could not find the location of the datastore -- did you correctly "
@@ -29,6 +29,21 @@ _REQUIRED = [
      "a flow fails at start (the service metadata provider joins a None URL: TypeError)",
      "https://<metadata-service>/"),
 ]
+# What an empty value does instead (cli.py tests `datastore_root is None`, so "" passes
+# it): key -> the failure, as Metaflow 2.19.39 raises it (run with each value empty).
+_EMPTY = {
+    "METAFLOW_DATASTORE_SYSROOT_AZURE": "Metaflow's parse_azure_full_path rejects it: \"Container name "
+                                        "part of sysroot may not be empty (tried to parse )\"",
+    "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT": "the first datastore access fails: \"Must "
+                                                    "configure METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT\"",
+    "METAFLOW_DATASTORE_SYSROOT_S3": "the run fails at start with \"Invalid address: Initialize S3 "
+                                     "with an 's3root' or 'run' if you don't want to specify full "
+                                     "s3:// urls.\"",
+    "METAFLOW_DATASTORE_SYSROOT_GS": "the empty string is used as the datastore root, and the first "
+                                     "datastore access fails",
+    "METAFLOW_SERVICE_URL": "the run fails at start: \"requests.exceptions.MissingSchema: Invalid URL "
+                            "'flows/<FlowName>': No scheme supplied\"",
+}
 # (key, requiring key, value it only matters for, what it is for)
 _NO_EFFECT = [
     ("METAFLOW_AZURE_KEY_VAULT_PREFIX", "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE", "az-key-vault",
@@ -79,6 +94,16 @@ def check_effective(res) -> List[Finding]:
         if val(key):
             continue
         req = rk(req_key)
+        have = rk(key)
+        if have is not None and have.source in _USER_SOURCES and have.value == "":
+            # Set but empty is not "not set": Metaflow fails another way.
+            out.append(Finding(
+                ids.CONFIG_MISSING_REQUIRED, ERROR,
+                "%s is %s (from %s) but %s is set but empty (in %s): %s" % (
+                    req_key, req_val, _where(req), key, _where(have), _EMPTY[key]),
+                key=key, fix=set_value(key, example, have.source, have.location, have.origin),
+                location=have.location if have.source in FILE_SOURCES else None))
+            continue
         out.append(Finding(
             ids.CONFIG_MISSING_REQUIRED, ERROR,
             "%s is %s (from %s) but %s is not set: %s" % (req_key, req_val, _where(req), key, why),

@@ -18,9 +18,10 @@ from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
 from ..settings import Settings
-from ..vocabulary import USER_SET, Source
+from ..vocabulary import PREFIX, USER_SET, Source
 from .. import ids
 from .effective import check_effective
+from .file_rules import file_value_findings, template_value_findings
 from .fixtext import FILE_SOURCES
 from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
@@ -54,6 +55,10 @@ def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs
 
 # -- helpers ---------------------------------------------------------------------
 
+# Contexts where the file reads a variable rather than sets it.
+_READS = (PY_READ,)
+
+
 def _finding(p: ValueProblem, name: str, location: Optional[Location]) -> Finding:
     return Finding(p.check, p.severity, p.message, key=name, fix=p.fix, suggestion=p.suggestion,
                    location=location)
@@ -83,6 +88,8 @@ def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
     if ids.CONFIG_PROFILE_MISSING in failing:
         failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
+    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX}:
+        failing.add(ids.CONFIG_INVALID_VALUE)  # a value in a file failed a service rule
     for check, msg in oks.items():
         if check not in failing:
             findings.append(_ok(check, msg))
@@ -140,7 +147,7 @@ def _lint_environment(res, index: NameIndex, settings) -> List[Finding]:
             if i == 0:
                 if lv.source == Source.ENV and lv.value == "":
                     p = empty_value_problem(name, rk.spec, layers[1:], "the environment")
-                    if p and not any(q.check == p.check for q in probs):
+                    if p and not any(q.check == p.check or q.severity == ERROR for q in probs):
                         probs.append(p)
                 if rk.error and not any(p.severity == ERROR for p in probs):
                     # The resolution knows Metaflow rejects it: never stay silent.
@@ -181,13 +188,26 @@ def _layer_name(lv) -> str:
 
 def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[Finding]:
     t0 = time.perf_counter()
+    listed: dict = {}
     results, missing = scan_paths(paths, jobs=jobs,
-                                  exclude=settings.excluded if settings.exclude else None)
+                                  exclude=settings.excluded if settings.exclude else None,
+                                  listed=listed)
     out: List[Finding] = []
     for p in missing:
         out.append(Finding(ids.LINT_FILE_SKIPPED, SKIPPED, "no such file or directory: %s" % p,
                            location=Location(p)))
     t1 = time.perf_counter()
+    unknown = {o.name for r in results for o in r.occurrences if not index.is_known(o.name)}
+    if unknown:
+        # Only then: what the tree's flows and extensions define.
+        from ..scan.flowparams import learn_tree
+
+        # Flow Parameters are looked for (with grep) only for METAFLOW_RUN_<X>-shaped names.
+        words = {cp[1] for cp in map(index.cli_parameter, unknown) if cp}
+        index.learn(learn_tree(paths, settings.excluded if settings.exclude else None, words,
+                               listed))
+        if timings is not None:
+            timings["tree"] = time.perf_counter() - t1
     n_names = n_values = n_files = 0
     for r in results:
         found, names, values = _lint_result(r, res, index, settings)
@@ -222,10 +242,19 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
                      location=Location(path, p.line, p.column)), p.line)
     n_values = 0
     config_keys = []
+    reported = set()
+    # The Azure client provider this file sets decides http vs token, else the effective one.
+    provider = next((o.value for o in r.occurrences if o.has_value and o.context not in (MENTION, PY_READ)
+                     and o.name == PREFIX + "DEFAULT_AZURE_CLIENT_PROVIDER"), None) \
+        or res.value("DEFAULT_AZURE_CLIENT_PROVIDER")
     for o in r.occurrences:
         name_loc = Location(path, o.line, o.column)
         if not index.is_known(o.name):
-            keep(unknown_name_finding(index, o.name, name_loc, path), o.line)
+            if (o.line, o.name) not in reported:  # one finding per name and line
+                reported.add((o.line, o.name))
+                keep(unknown_name_finding(index, o.name, name_loc, path,
+                                          metaflow_config=r.metaflow_config,
+                                          read=o.context in _READS), o.line)
             continue
         if o.context == CONFIG_KEY:
             config_keys.append((o.name, o.line, o.column))
@@ -242,6 +271,16 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             else:
                 continue
         n_values += 1
+        value_loc = Location(path, o.value_line, o.value_column) if o.value_line else name_loc
+        source = Source.LOCAL if r.metaflow_config else None
+        placeholder = getattr(o, "template", None)
+        if placeholder and isinstance(value, str):
+            for f in template_value_findings(o.name, value, placeholder, value_loc, source=source):
+                keep(f, o.line, o.value_line)
+            continue
+        for f in file_value_findings(o.name, value, value_loc, client_provider=provider,
+                                     source=source):
+            keep(f, o.line, o.value_line)
         rk = res.get(o.name)
         probs = check_value(o.name, value, spec, catalog, settings=settings,
                             from_config_file=from_config,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Iterable, List, Optional
 
 from ..config.loader import loader_keys
-from ..findings import ERROR, WARNING, Finding, Location
-from ..suggest import Suggester
+from ..findings import ERROR, INFO, WARNING, Finding, Location
+from ..suggest import TYPO, Suggester
 from ..vocabulary import PREFIX
 from .. import ids
 
@@ -43,6 +43,16 @@ class NameIndex:
         self.loader_keys = loader_keys(catalog) if hasattr(catalog, "extensions") else set()
         self._suggester: Optional[Suggester] = None
         self._kinds = None
+        # "METAFLOW_RUN_" -> "run": commands whose flow Parameters click reads.
+        self.param_prefixes = dict(getattr(catalog, "data", {}).get("cli_parameter_prefixes") or {})
+        self.tree = None  # scan.flowparams.TreeNames of the linted tree, once learned
+
+    def learn(self, tree) -> None:
+        """Add what the linted tree defines (flow Parameters, flow-decorator options,
+        extension settings): known names, and candidates for did-you-mean."""
+        self.tree = tree
+        self.known |= tree.options | tree.extension
+        self._suggester = None
 
     # -- membership ------------------------------------------------------
     def _known_exact(self, name: str) -> bool:
@@ -50,9 +60,21 @@ class NameIndex:
             return True
         return bool(self.settings is not None and self.settings.is_known(name))
 
+    def cli_parameter(self, name: str) -> Optional[tuple]:
+        """(command, PARAM) when the name has the shape of a flow Parameter's
+        auto-envvar (METAFLOW_RUN_<PARAM>), else None."""
+        for prefix in sorted(self.param_prefixes, key=len, reverse=True):
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return self.param_prefixes[prefix], name[len(prefix):]
+        return None
+
     def is_known(self, name: str) -> bool:
         if self._known_exact(name):
             return True
+        if self.tree is not None and self.tree.params:
+            cp = self.cli_parameter(name)
+            if cp and cp[1] in self.tree.params:
+                return True
         # METAFLOW_X-default (a shell ${METAFLOW_X-default}) is METAFLOW_X.
         if "-" in name:
             return self._known_exact(name.split("-", 1)[0])
@@ -88,27 +110,59 @@ class NameIndex:
     def suggest(self, name: str) -> Optional[str]:
         return self.renamed(name) or self.suggester.best(name)
 
+    def match(self, name: str) -> Optional[tuple]:
+        """(intended name, how): "rename", "typo" or "qualifier" (see suggest.py)."""
+        new = self.renamed(name)
+        return (new, "rename") if new else self.suggester.match(name)
+
+
+_KNOWN_NAMES_FIX = "add it to known-names under [tool.mfdoctor] in pyproject.toml"
+
 
 def unknown_name_finding(index: NameIndex, name: str, location: Optional[Location],
-                         where: str) -> Finding:
-    """`where`: 'the environment', 'a config file', 'this file'."""
-    new = index.renamed(name)
-    best = new or index.suggester.best(name)
+                         where: str, metaflow_config: bool = False, read: bool = False) -> Finding:
+    """A name Metaflow does not read. `where`: 'the environment', 'config file X',
+    'this file'. metaflow_config: only Metaflow reads the place (its config files).
+
+    An error only where the name is certainly wrong: in a Metaflow config file, an old
+    name Metaflow renamed, a typo of a known name. Elsewhere (the environment, a
+    Dockerfile, CI, Python...) another program may read it (the Metaflow UI reads
+    METAFLOW_SERVICE, test harnesses their own names): a warning that says so; `info`
+    where the file only reads the variable (`os.environ.get(...)`, `$X`): that configures
+    nothing, the program reading it is this one."""
+    m = index.match(name)
     # A location already says where; without one, the message does.
     in_where = "" if location is not None else " (in %s)" % where
-    if new:
+    best, how = m if m else (None, None)
+    cp = index.cli_parameter(name) if not m else None
+    if how == "rename":
         msg = "%s is an old name that Metaflow %s does not read; it reads %s%s" % (
-            name, index.version, new, in_where)
-    else:
-        msg = "%s is not a name Metaflow %s knows: it is ignored%s" % (
+            name, index.version, best, in_where)
+    elif cp and index.tree is not None:
+        msg = ("%s has the shape of a flow Parameter's variable (click reads METAFLOW_%s_<PARAM> "
+               "for `%s`), but no Parameter %s is defined in the linted files%s" % (
+                   name, cp[0].upper().replace(" ", "_").replace("-", "_"), cp[0],
+                   cp[1].lower(), in_where))
+    elif best or metaflow_config:
+        msg = "%s is not a name Metaflow %s reads: it is ignored%s" % (
             name, index.version, in_where)
+    elif read:
+        msg = ("%s is read here, but it is not a name Metaflow %s reads: this program's own "
+               "variable, not a Metaflow setting%s" % (name, index.version, in_where))
+    else:
+        msg = ("%s is not a name Metaflow %s reads: Metaflow ignores it, though another "
+               "program may read it%s" % (name, index.version, in_where))
+    certain = how in ("rename", TYPO) or (metaflow_config and not cp)
+    severity = ERROR if certain else INFO if read and not best else WARNING
     if best:
         fix = "rename %s to %s" % (name, best)
+    elif cp:
+        fix = ("define the Parameter in the flow, or if another program reads it, %s"
+               % _KNOWN_NAMES_FIX)
     else:
-        fix = ("remove it, or if an in-house extension reads it, add it to known-names "
-               "under [tool.mfdoctor] in pyproject.toml")
-    return Finding(ids.CONFIG_UNKNOWN_NAME, ERROR, msg, key=name, fix=fix, suggestion=best,
-                   location=location)
+        fix = "remove it, or if another program or an in-house extension reads it, " + _KNOWN_NAMES_FIX
+    return Finding(ids.CONFIG_UNKNOWN_NAME, severity, msg, key=name,
+                   fix=fix, suggestion=best, location=location)
 
 
 def check_env_names(env, index: NameIndex) -> List[Finding]:
@@ -145,7 +199,8 @@ def check_config_keys(keys: Iterable, unprefixed: Iterable, duplicates: Iterable
     for name, line, col in keys:
         loc = Location(path, line, col)
         if not index.is_known(name):
-            out.append(unknown_name_finding(index, name, loc, "config file %s" % path))
+            out.append(unknown_name_finding(index, name, loc, "config file %s" % path,
+                                            metaflow_config=True))
             continue
         kind = index.kind(name)
         if kind in _ENV_ONLY_KINDS:

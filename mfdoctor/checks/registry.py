@@ -35,8 +35,14 @@ _CHECKS = [
         "set is every key the installed Metaflow (and its extensions) reads through "
         "`from_conf`, the `ENABLED_*` and `DEBUG_*` families, the variables it reads or "
         "sets directly, and the flow CLI's auto-envvars (`METAFLOW_RUN_MAX_WORKERS`). "
-        "The closest valid name is given as `suggestion`; renamed keys get their new "
-        "name. Add in-house names to `known-names` in `[tool.mfdoctor]`.",
+        "Linting a tree adds its flows' Parameters (`METAFLOW_RUN_<PARAM>`), its flow "
+        "decorators' options and its extensions' `from_conf` names. "
+        "An error in a Metaflow config file, for a typo of a known name, or for a renamed "
+        "key; elsewhere a warning, since another program may read the name (the Metaflow "
+        "UI reads `METAFLOW_SERVICE`). The intended name is given as `suggestion` only when "
+        "it means the same thing (letter typos, reordered words, a missing leading word); "
+        "renamed keys get their new name. Add names other programs read to `known-names` "
+        "in `[tool.mfdoctor]`.",
     ),
     CheckInfo(
         ids.CONFIG_IGNORED_KEY, "warning",

@@ -34,6 +34,12 @@ PLUGIN_KEYS = {
     "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": ("secrets_provider", "when @secrets reads a source without a type (\"Unknown secrets backend type\")"),
     "METAFLOW_DEFAULT_FROM_DEPLOYMENT_IMPL": ("deployer_impl_provider", "when a deployed flow is looked up without an explicit implementation"),
 }
+# The flow-CLI option whose default a key is (click.Choice): an empty value fails there.
+CLICK_OPTIONS = {
+    "METAFLOW_DEFAULT_DATASTORE": "--datastore", "METAFLOW_DEFAULT_METADATA": "--metadata",
+    "METAFLOW_DEFAULT_ENVIRONMENT": "--environment", "METAFLOW_DEFAULT_EVENT_LOGGER": "--event-logger",
+    "METAFLOW_DEFAULT_MONITOR": "--monitor",
+}
 # Plugins Metaflow has besides the registered ones (MetaflowEnvironment is
 # added by hand to the --environment choices in cli.py).
 BUILTIN_PLUGINS = {"environment": ["local"]}
@@ -219,6 +225,16 @@ def check_value(name: str, value: Any, spec, catalog, *, settings=None, from_con
             restricted = ""
             if enabled is not None and enabled.get(category) is not None:
                 restricted = " enabled by METAFLOW_ENABLED_%s" % category.upper()
+            if coerced == "" and name in CLICK_OPTIONS:
+                # As click 7 prints it (checked with Metaflow 2.19.39).
+                out.append(ValueProblem(
+                    ids.CONFIG_UNKNOWN_PLUGIN, ERROR,
+                    "%s is set but empty: it is the default of %s, and every flow command fails "
+                    "with \"Error: Invalid value for '%s': invalid choice: .\" (the choices: %s)"
+                    % (name, CLICK_OPTIONS[name], CLICK_OPTIONS[name], ", ".join(known)),
+                    fix="unset %s (Metaflow's default is used), or give one of: %s"
+                        % (name, ", ".join(known))))
+                return out
             out.append(ValueProblem(
                 ids.CONFIG_UNKNOWN_PLUGIN, ERROR,
                 "%s=%s is not a %s plugin%s%s (known: %s); Metaflow fails %s"

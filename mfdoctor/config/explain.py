@@ -109,6 +109,12 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
     # is a secret (then an accepted example: never the "<redacted>" placeholder).
     usable = rk.value is not None and not rejected and shown_value(rk, rk.value) == rk.value
     example = example_value(spec, rk.value, usable=usable)
+    # A rejected value: the check's own suggestion (the corrected value), when it has one,
+    # so the verdict's fix and "how to set it" agree.
+    fixed = [f["suggestion"] for f in verdict if f["severity"] == "error"
+             and isinstance(f.get("suggestion"), str) and not f["suggestion"].startswith("METAFLOW_")]
+    if rejected and fixed and not spec.secret:
+        example = fixed[0]
     layers = []
     for src, label in ((Source.EXTENSION, "extension"), (Source.ENV, "environment"),
                        (Source.LOCAL, "local file"), (Source.PROFILE, "profile file")):

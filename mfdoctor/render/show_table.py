@@ -147,8 +147,10 @@ def _fitted(rows, width: int) -> List[Line]:
     # Origins are names and paths, values mostly URLs that wrap well at `/`: the origin
     # column gets what it needs, up to a bit more than half the room.
     wo = need_o if need_v + need_o <= room else min(need_o, max(20, room * 11 // 20))
-    wv = room - wo
-    if wv < MIN_VALUE_COLUMN:
+    # The value column is as wide as its longest value, no wider: on a wide terminal the
+    # source stays next to the values instead of at the right edge.
+    wv = min(need_v, room - wo)
+    if wv < min(need_v, MIN_VALUE_COLUMN):
         return []
     out = fit_columns([([("key", "bold")], wk), ([("value", "bold")], wv),
                        ([("source", "bold")], ws), ([("origin", "bold")], wo)])

@@ -157,7 +157,8 @@ def _scan_chunk(chunk: List[Tuple[str, bool]]) -> list:
 
 
 def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
-               exclude: Optional[Callable[[str], bool]] = None) -> Tuple[List[ScanResult], List[str]]:
+               exclude: Optional[Callable[[str], bool]] = None,
+               listed: Optional[dict] = None) -> Tuple[List[ScanResult], List[str]]:
     """Scan files and directories: (results for files with something to report,
     paths that do not exist).
 
@@ -166,7 +167,8 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
     finds the ones with METAFLOW_ in them and each is parsed as soon as grep
     reports it (Python reads them itself when there is no grep). Metaflow
     config files are always read. `exclude(path)` drops walked and given
-    files (the settings' `exclude`)."""
+    files (the settings' `exclude`). `listed`, when given, receives
+    {directory: its listed files} (so a second pass need not list them again)."""
     paths = list(paths)
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8)
@@ -185,10 +187,12 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
 
     for p in paths:
         if os.path.isdir(p):
-            listed, _git, errors = list_files(p)
+            files, _git, errors = list_files(p)
+            if listed is not None:
+                listed[p] = files
             for epath, reason in errors:
                 results.append(_skipped(epath, "text", "cannot read directory: %s" % reason))
-            cands = [f for f in wanted(listed) if take(f)]
+            cands = [f for f in wanted(files) if take(f)]
             configs = [f for f in cands if is_metaflow_config_path(f)]
             hits = GrepHits([f for f in cands if not is_metaflow_config_path(f)], jobs)
             done = set()

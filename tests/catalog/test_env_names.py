@@ -93,3 +93,28 @@ def test_env_name_classification_rules(tmp_path):
         "METAFLOW_O1": "other",
         "METAFLOW_O2": "other",
     }
+
+
+def test_names_read_by_shell_that_metaflow_generates(tmp_path):
+    """metaflow_environment.py builds bootstrap shell such as
+    "if [ -z $METAFLOW_SKIP_INSTALL_DEPENDENCIES ]; then ...": that shell reads the name."""
+    path = write(
+        tmp_path,
+        "bootstrap.py",
+        '''
+        def bootstrap(cmd):
+            a = "if [ -z $METAFLOW_SKIP_INSTALL_DEPENDENCIES ]; then {}; fi".format(cmd)
+            b = "${METAFLOW_INIT_SCRIPT:+eval \\"${METAFLOW_INIT_SCRIPT}\\"} && %s" % cmd
+            c = """
+        endpoint="${METAFLOW_DOCTOR_ENDPOINT%/}"
+        """
+            d = "price is $5 METAFLOW_NOT_EXPANDED"
+            return a, b, c, d
+        ''',
+    )
+    found = {(n, cat): line for n, cat, line in scan_file(str(path))}
+    assert ("METAFLOW_SKIP_INSTALL_DEPENDENCIES", "read") in found
+    assert ("METAFLOW_INIT_SCRIPT", "read") in found
+    # the line of a multi-line string that holds the name
+    assert found[("METAFLOW_DOCTOR_ENDPOINT", "read")] == 5
+    assert not any(n == "METAFLOW_NOT_EXPANDED" for n, _ in found)

@@ -181,10 +181,24 @@ def test_invalid_ids_collisions_and_env():
 def test_dynamic_values_are_skipped_not_guessed():
     fs = scan("dynamic_flow.py")
     skipped = {f.detail["step"] for f in fs if f.severity == SKIPPED}
-    assert skipped == {"start", "from_call", "fstring"}
+    # `sources=SOURCES`, a module-level literal, is checked; calls and f-strings are not
+    assert skipped == {"from_call", "fstring"}
     assert not errs(fs)
     # the literal source next to a call is still checked
     assert any(f.severity == OK and f.detail.get("step") == "from_call" for f in fs)
+
+
+def test_module_level_source_lists_are_resolved():
+    fs = scan("module_constant_flow.py")
+    by_step = {}
+    for f in fs:
+        by_step.setdefault(f.detail.get("step"), []).append(f)
+    # "api-key" has no backend and no default backend is set: Metaflow's error, with the fix
+    (e,) = errs(by_step["start"])
+    assert "names no backend" in e.message and "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE" in e.fix
+    assert e.location.line == 4  # where the source is written
+    assert not errs(by_step["shared"]) and not any(f.severity == SKIPPED for f in by_step["shared"])
+    assert [f.severity for f in by_step["rebound"]] == [SKIPPED]
 
 
 def test_decorator_placement_and_arguments():

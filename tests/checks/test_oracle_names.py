@@ -177,7 +177,7 @@ def test_old_names_get_the_current_name(tmp_path, home):
     ("METAFLOW_MAX_WORKERS", "METAFLOW_RUN_MAX_WORKERS"),
     ("METAFLOW_SECRETS_BACKEND_TYPE", "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"),
     ("METAFLOW_DEFAULT_DATSTORE", "METAFLOW_DEFAULT_DATASTORE"),
-    ("METAFLOW_JOB_QUEUE_NAME", "METAFLOW_BATCH_JOB_QUEUE"),
+    ("METAFLOW_SECRET_BACKEND_TYPE", "METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"),
 ])
 def test_names_from_wrong_docs(typo, want, tmp_path, home):
     from mfdoctor.checks.names import NameIndex

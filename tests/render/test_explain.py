@@ -48,6 +48,7 @@ def test_sysroot_facts_verdict_and_an_example_metaflow_accepts(azure_home):
     # The advice is a value Metaflow accepts, not the rejected one.
     assert "az://" not in info["set_env"] + info["set_file"]
     example = json.loads(info["set_file"])["METAFLOW_DATASTORE_SYSROOT_AZURE"]
+    assert example == expected[0]["suggestion"]  # "how to set it" agrees with the check's fix
     proof = subprocess.run(
         [PYTHON, "-c", "import sys; from metaflow.plugins.azure.azure_utils import "
          "parse_azure_full_path as p; print(p(sys.argv[1]))", example],

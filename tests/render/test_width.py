@@ -101,3 +101,13 @@ def test_piped_output_is_not_wrapped(sandbox):
     assert line.endswith("[config.unknown-name]") and len(line) > 60
     show = run_mfdoctor(["show"], env, repo).stdout
     assert re.search(r"^METAFLOW_SERVICE_URL +https://\S+/wraps +profile ", show, re.M), show
+
+
+def test_wide_terminal_keeps_the_source_next_to_the_values(sandbox):
+    env, repo = sandbox
+    out = run_in_terminal(["show"], env, repo, 250).splitlines()
+    head = [l for l in out if l.startswith("key ")][0]
+    rows = [l for l in out if l.startswith("METAFLOW_")]
+    start = head.index("value")
+    longest = max(len(l[start:].split("  ")[0]) for l in rows)
+    assert head.index("source") == start + longest + 2, "\n".join(out)

@@ -37,6 +37,7 @@ def _scan(ff: FlowFile) -> FlowScan:
             location=Location(ff.path, e.lineno, e.offset), fix="fix the syntax error",
             detail={"phase": "import"}))
         return ff.scan
+    ff.learn_constants(tree)
     ff.imports = MetaflowImports(tree)
     ff.flows = flow_classes(tree, ff.imports)
     for node in ast.walk(tree):

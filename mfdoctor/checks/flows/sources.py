@@ -36,7 +36,7 @@ def visit_sources(ff: FlowFile, d, kws, fn, ctx):
     if skw is None:
         ff.add(INFO, "@secrets on step %s has no sources and injects nothing" % fn.name, d, **ctx)
         return
-    node = skw.value
+    node = ff.resolve(skw.value)
     if isinstance(node, (ast.List, ast.Tuple)):
         items = list(node.elts)
     else:
@@ -57,7 +57,7 @@ def visit_sources(ff: FlowFile, d, kws, fn, ctx):
                    % (unparsed(node), fn.name), node, fix="write sources=[...]", phase="task", **ctx)
         return
     resolved = []  # (label, env var names or None, node)
-    for el in items:
+    for el in map(ff.resolve, items):
         ff.scan.sources += 1
         if isinstance(el, ast.Starred):
             ff.add(SKIPPED, "@secrets source %s on step %s is unpacked from an expression; not "
