@@ -169,11 +169,12 @@ _CHECKS = [
     ),
     CheckInfo(
         ids.LINT_PARSE_ERROR, "warning",
-        "A YAML or JSON file that does not parse (a Python file: info).",
+        "A YAML, JSON or Terraform file that does not parse (a Python file: info).",
         "Its METAFLOW_* names are still found by text, but values that need the structure "
-        "(Kubernetes `env` lists, compose maps) are not read. Helm templates are not "
-        "reported (they are not YAML until rendered). A Python file that does not parse "
-        "(Python 2, a template) is only `info`: its names are found by text, as in any text file.",
+        "(Kubernetes `env` lists, compose maps) are not read; an invalid Terraform file is "
+        "not read at all. Helm templates are read with their `{{ ... }}` actions masked. A "
+        "Python file that does not parse (Python 2, a template) is only `info`: its "
+        "environment accesses are found by text.",
     ),
     CheckInfo(
         ids.LINT_FILE_ENCODING, "warning",

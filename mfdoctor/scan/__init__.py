@@ -37,7 +37,7 @@ _POOL_MIN_FILES = 1500
 
 
 def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optional[bool] = None) -> ScanResult:
-    """Scan already-decoded text as `kind` (env|shell|dockerfile|yaml|json|python|text).
+    """Scan already-decoded text as `kind` (see detect.py for the kinds).
 
     metaflow_config: True when the caller knows this JSON is a Metaflow config file
     (wherever it lives); None decides from the path and the content."""
@@ -66,13 +66,42 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
         occs = scan_yaml(text, li, problems)
     elif kind == "json":
         occs = scan_json(text, li, problems, path, result, metaflow_config)
-    elif kind == "python":
-        occs = scan_python(text, li, problems)
+    elif kind == "python" or kind == "tiltfile":
+        # A Tiltfile is Starlark (Python syntax) that builds Metaflow config dicts.
+        occs = scan_python(text, li, problems, loose=kind == "tiltfile")
+    elif kind == "terraform":
+        occs = _scan_terraform(text, li, problems, path, result)
+    elif kind == "helm":
+        occs = scan_yaml(text, li, problems)
+    elif kind in ("makefile", "justfile", "tox"):
+        from . import buildfiles
+
+        occs = getattr(buildfiles, "scan_" + kind)(text, li)
     else:
         occs = merge(text, li, [])
     result.occurrences = occs
     result.suppressions = find_suppressions(text)
     return result
+
+
+def _scan_terraform(text: str, li, problems: list, path: str, result: ScanResult) -> list:
+    low = path.lower()
+    if low.endswith(".json"):  # .tf.json: HCL's JSON syntax
+        from .jsonfile import scan_json
+
+        return scan_json(text, li, problems, path, result, False)
+    if low.endswith(".tftpl"):
+        # A templatefile() template: the text of another file, most often a
+        # script (user data); `${...}` are Terraform's placeholders.
+        inner = kind_from_name(path[:-len(".tftpl")]) or "shell"
+        if inner in ("yaml", "json", "env"):
+            return scan_text(text, inner, path).occurrences
+        from .envfile import scan_shell
+
+        return scan_shell(text, li)
+    from .terraform import scan_terraform
+
+    return scan_terraform(text, li, problems)
 
 
 def _skipped(path: str, kind: str, message: str, severity: str = "skipped") -> ScanResult:
@@ -224,18 +253,22 @@ def _preload_yaml() -> None:
     """Import PyYAML (about 20 ms) in a thread while git and grep run, so the
     first YAML file does not wait for it."""
     import sys
+
+    if "yaml" not in sys.modules:
+        _preload(_import_yaml)
+
+
+def _import_yaml() -> None:
+    try:
+        import yaml  # noqa: F401
+    except Exception:
+        pass
+
+
+def _preload(fn) -> None:
     import threading
 
-    if "yaml" in sys.modules:
-        return
-
-    def load():
-        try:
-            import yaml  # noqa: F401
-        except Exception:
-            pass
-
-    threading.Thread(target=load, daemon=True).start()
+    threading.Thread(target=fn, daemon=True).start()
 
 
 def _is_script(path: str) -> bool:

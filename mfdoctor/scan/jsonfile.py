@@ -15,6 +15,7 @@ from json.decoder import scanstring
 from .. import ids
 from .generic import merge
 from .model import CONFIG_KEY, JSON_KEY, FileProblem, Occurrence
+from .templates import find_template
 from .text import LineIndex
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -153,9 +154,13 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
                 continue
         if _FULL_NAME.fullmatch(key):
             vline, vcol = li.pos(vpos)
+            is_config = depth == 0 and looks_config
             occs.append(Occurrence(
                 name=key, line=line, column=col,
-                context=CONFIG_KEY if depth == 0 and looks_config else JSON_KEY,
-                value=value, has_value=True, value_line=vline, value_column=vcol,
+                context=CONFIG_KEY if is_config else JSON_KEY,
+                value=value, has_value=True, value_line=vline, value_column=vcol + isinstance(value, str),
+                # Metaflow reads a config file's values as they are; elsewhere a
+                # `{nonce}` field is a harness's format placeholder (test contexts).
+                template=find_template(value, format_fields=not config_path) if isinstance(value, str) else None,
             ))
     return merge(text, li, occs)
