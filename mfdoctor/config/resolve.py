@@ -23,8 +23,8 @@ from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
 from .extensions import run_extension_configs
+from .files import ConfigFiles, config_files, register_secrets
 from .loader import apply_config_loader
-from .files import ConfigFiles, config_files
 from .plugin_list import enabled_plugins
 from .release_notes import release_problems
 
@@ -164,7 +164,7 @@ class _Replayer:
             source = Source.DERIVED if derived else Source.DEFAULT
             origin = refs[0] if derived else "default"
         if default_known:
-            value, error = coerce(name, raw, default, choices)
+            value, error = coerce(name, raw, default, choices, spec.secret)
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
@@ -341,11 +341,18 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     env = dict(os.environ if env is None else env)
     if profile is not None:
         env["METAFLOW_PROFILE"] = profile
+    cwd_problems = []
     if cwd is None:
         try:
             cwd = os.getcwd()
-        except FileNotFoundError:
-            cwd = os.environ.get("PWD", "/")
+        except OSError as exc:
+            cwd = os.environ.get("PWD") or "/"
+            cwd_problems.append(Finding(
+                ids.CONFIG_FILE_INVALID, ERROR,
+                "The current directory (%s) no longer exists: Metaflow looks for .metaflow/ "
+                "from it, and every `import metaflow` fails (%s from os.getcwd())."
+                % (cwd, type(exc).__name__),
+                fix="cd to an existing directory and run again."))
     catalog = catalog or load_catalog()
     constants = {op["target"]: op["expr"] for op in catalog.program if op["op"] == "let"}
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
@@ -353,12 +360,13 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     files = config_files(env, cwd, local_dir, local_file, read_local=catalog.reads_local_file,
                          release=catalog.version)
     apply_config_loader(catalog, env, files)
+    register_secrets(env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()
     ext_findings = run_extension_configs(rep)
-    problems = (release_problems(catalog) + list(files.problems) + _extension_problems(catalog)
-                + ext_findings)
+    problems = (cwd_problems + release_problems(catalog) + list(files.problems)
+                + _extension_problems(catalog) + ext_findings)
     return Resolution(catalog, env, cwd, files, rep.keys, problems)
 
 

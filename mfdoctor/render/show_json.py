@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
+from .jsonout import dumps
 from ..view import Shown, key_dict
 
 SCHEMA = "mfdoctor/show/v1"
@@ -29,7 +28,7 @@ def show_document(res, keys) -> dict:
 
 
 def render(res, keys) -> str:
-    return json.dumps(show_document(res, keys), indent=2, default=str)
+    return dumps(show_document(res, keys))
 
 
 def write(shown: Shown, out, options) -> None:

@@ -18,11 +18,12 @@ import stat
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from .. import ids
+from ..bounds import read_regular
 from .detect import kind_from_content, kind_from_name
 from .jsonfile import is_metaflow_config_path
 from .model import FileProblem, Occurrence, ScanResult
 from .text import NAME_BYTES, LineIndex, find_suppressions
-from .walk import GrepHits, list_files, wanted
+from .walk import GrepHits, list_files, regular_only, wanted
 
 __all__ = [
     "Occurrence", "FileProblem", "ScanResult", "scan_file", "scan_text",
@@ -130,8 +131,7 @@ def scan_file(path: str, explicit: bool = False, kind: Optional[str] = None) -> 
                 "file is %.1f MB, over the %d MB limit: not linted"
                 % (st.st_size / 1e6, MAX_BYTES // (1024 * 1024)),
             )
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        data = read_regular(path, MAX_BYTES)  # no FIFO or device, even if swapped in since
     except IsADirectoryError:
         return None
     except OSError as e:
@@ -221,7 +221,8 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
                 listed[p] = files
             for epath, reason in errors:
                 results.append(_skipped(epath, "text", "cannot read directory: %s" % reason))
-            cands = [f for f in wanted(files) if take(f)]
+            # Regular files only, git or not: a FIFO would block any reader.
+            cands = regular_only([f for f in wanted(files) if take(f)])
             configs = [f for f in cands if is_metaflow_config_path(f)]
             hits = GrepHits([f for f in cands if not is_metaflow_config_path(f)], jobs)
             done = set()
@@ -274,8 +275,7 @@ def _preload(fn) -> None:
 def _is_script(path: str) -> bool:
     """Extensionless file starting with a shell or python shebang."""
     try:
-        with open(path, "rb") as f:
-            return kind_from_content(f.read(128)) is not None
+        return kind_from_content(read_regular(path, 128, head=True)) is not None
     except OSError:
         return False
 

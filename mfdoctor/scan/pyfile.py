@@ -24,7 +24,7 @@ import bisect
 import re
 
 from .. import ids
-from ..pyast import dotted, is_environ_attribute, string_constant
+from ..pyast import dotted, is_environ_attribute, parse, string_constant
 from .generic import merge, name_hits
 from .model import ASSIGN, CONFIG_MAP, PY_READ, PY_SET, FileProblem, Occurrence
 from .templates import find_template
@@ -259,8 +259,8 @@ def scan_python(text: str, li: LineIndex, problems: list, loose: bool = False) -
             and not any(text.startswith("=", end) for _, _, end in hits):
         return []
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        tree = parse(text)
+    except SyntaxError as e:  # TooDeep, null bytes, a parser RecursionError included
         problems.append(FileProblem(
             ids.LINT_PARSE_ERROR, "info",
             "not parseable as Python (%s): environment accesses found by text only"

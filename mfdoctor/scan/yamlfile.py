@@ -40,6 +40,47 @@ _SHELL_KEYS = {"run", "script", "scripts", "command", "commands", "args", "entry
 _SHELL_TAGS = {"!Base64"}
 
 
+# Aliases share one composed node: visiting each node once keeps the walk linear in the
+# file, however far the aliases would expand (a 400-byte "billion laughs" expands to
+# millions of nodes, and a recursive alias never ends).
+ALIAS_EXPANSION_LIMIT = 1_000_000
+
+
+def _children(n):
+    from yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(n, MappingNode):
+        return [x for pair in n.value for x in pair]
+    if isinstance(n, SequenceNode):
+        return n.value
+    return ()
+
+
+def expanded_size(root, cap: int = ALIAS_EXPANSION_LIMIT) -> int:
+    """How many nodes the document has once every alias is expanded, counting no
+    further than `cap` (a recursive alias counts as `cap`). Iterative, memoised."""
+    size: dict = {}
+    busy: set = set()
+    stack = [(root, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            busy.discard(key)
+            size[key] = min(cap, 1 + sum(size.get(id(c), cap) for c in _children(n)))
+            continue
+        if key in size or key in busy:
+            continue
+        busy.add(key)
+        stack.append((n, True))
+        for c in _children(n):
+            if id(c) in busy:  # a recursive alias: infinite
+                size[id(c)] = cap
+            elif id(c) not in size:
+                stack.append((c, False))
+    return size.get(id(root), cap)
+
+
 def _loader():
     import yaml
 
@@ -108,8 +149,12 @@ class _Walk:
         from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
         stack = [node]
+        seen = set()
         while stack:
             n = stack.pop()
+            if id(n) in seen:  # an alias of a node already read
+                continue
+            seen.add(id(n))
             if isinstance(n, ScalarNode):
                 if "METAFLOW_" not in n.value:
                     continue
@@ -141,8 +186,12 @@ class _Walk:
         from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
         stack = [node]
+        seen = set()
         while stack:
             n = stack.pop()
+            if id(n) in seen:  # an alias of a node already read: each node once
+                continue
+            seen.add(id(n))
             if isinstance(n, ScalarNode):
                 if "METAFLOW_" in n.value:
                     self.spans.append((n.start_mark.index, n.end_mark.index))
@@ -237,6 +286,13 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
         try:
             for doc in yaml.compose_all(parsed, Loader=Loader):
                 if doc is not None:
+                    if "*" in parsed and expanded_size(doc) >= ALIAS_EXPANSION_LIMIT:
+                        problems.append(FileProblem(
+                            ids.LINT_PARSE_ERROR, "warning",
+                            "YAML aliases here expand to over %d nodes (an alias bomb, or a "
+                            "recursive alias): each anchored value was read once, where it is "
+                            "defined; the program reading this file may run out of memory"
+                            % ALIAS_EXPANSION_LIMIT))
                     w.walk(doc)
             error = None
             break

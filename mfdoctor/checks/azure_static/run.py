@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ...findings import ERROR, SKIPPED, WARNING, Finding
+from ...view import shown_error, shown_value
 from ...vocabulary import Source
 from ... import ids
 from ..fixtext import unset_value, where
@@ -27,6 +28,32 @@ def _rk(res, name):
         return res.get(name)
     except Exception:  # unknown key in this catalog
         return None
+
+
+class _AsText:
+    """The resolution as the Azure rules read it: a key without a typed default holds the
+    string Metaflow passes on to the SDK, and a config file may give it a number, a list
+    or a bool instead. The rules see its str(), as the SDK would, never a crash."""
+
+    _TYPED = ("bool", "int", "float", "list", "dict")
+
+    def __init__(self, res):
+        self._res = res
+
+    def get(self, name):
+        import dataclasses
+
+        rk = self._res.get(name)
+        if rk is None or rk.value is None or isinstance(rk.value, str) or rk.spec.type in self._TYPED:
+            return rk
+        return dataclasses.replace(rk, value=str(rk.value))
+
+    def value(self, name, default=None):
+        rk = self.get(name)
+        return default if rk is None or rk.value is None else rk.value
+
+    def __getattr__(self, name):
+        return getattr(self._res, name)
 
 
 def _is_set(rk) -> bool:
@@ -112,7 +139,8 @@ def startup_blockers(res, *, azure_only: bool = False) -> list:
             continue
         out.append(finding(ids.CONFIG_INVALID_VALUE, ERROR,
                            "%s=%s (from %s) stops Metaflow from starting: %s"
-                           % (name, quote(rk.raw, style=PYTHON), where(rk.source, rk.origin, rk.location), rk.error),
+                           % (name, quote(shown_value(rk, rk.raw), style=PYTHON),
+                              where(rk.source, rk.origin, rk.location), shown_error(rk)),
                            key=name, location=rk.location,
                            fix=unset_value(name, rk.source, rk.location, rk.origin) + " or give a valid value"))
     return out
@@ -125,6 +153,7 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     The Azure keys' load-time errors are always included; `include_config_errors` adds
     every other error that stops `import metaflow` (config files, other keys' values), for
     `check azure` run alone, when the config lint does not run."""
+    res = _AsText(res)
     out = []
     env = getattr(res, "env", None) or {}
     if include_config_errors:
@@ -150,7 +179,7 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     endpoint = erk.value if erk is not None else None
     hint = None
     if sysroot:
-        _, hint, _ = suggest_sysroot(sysroot)
+        _, hint, _ = suggest_sysroot(str(sysroot))
     provider = res.value("DEFAULT_AZURE_CLIENT_PROVIDER") or "azure-default"
     if _unknown(erk):
         out.append(_not_known(ids.AZURE_ENDPOINT, erk))
