@@ -3,7 +3,7 @@
 
 Generates a repository-like tree in a temporary directory (default: 10,000
 files, about 100 MB: Python, Markdown, YAML, JSON, shell, Dockerfiles, .env
-files, CSV data and binary blobs; a few hundred METAFLOW_* names, some of
+files, Terraform, Makefiles, CSV data and binary blobs; a few hundred METAFLOW_* names, some of
 them misspelled or with bad values), runs both commands on it in the same
 run, warm cache, and reports the medians and their ratio. Goal: lint <= 3x grep.
 
@@ -81,7 +81,8 @@ def generate(root: str, n_files: int, total_mb: float, n_named: int, seed: int =
     rng = random.Random(seed)
     avg = int(total_mb * 1e6 / n_files)
     kinds = ["py"] * 40 + ["md"] * 15 + ["yaml"] * 10 + ["json"] * 10 + ["sh"] * 5 + \
-            ["csv"] * 12 + ["bin"] * 3 + ["txt"] * 3 + ["env"] * 1 + ["docker"] * 1
+            ["csv"] * 12 + ["bin"] * 3 + ["txt"] * 3 + ["env"] * 1 + ["docker"] * 1 + \
+            ["tf"] * 2 + ["make"] * 1
     named = set(rng.sample(range(n_files), n_named))
     names_written = 0
     total = 0
@@ -117,10 +118,12 @@ def generate(root: str, n_files: int, total_mb: float, n_named: int, seed: int =
                 "txt": "%s=%s" % (nm, v),
                 "env": "%s=%s" % (nm, v),
                 "docker": "ENV %s=%s" % (nm, v),
+                "tf": 'locals {\n  env = { "%s" = "%s" }\n}' % (nm, v),
+                "make": "run:\n\t%s=%s python flow.py run" % (nm, v),
             }[kind] or "")
         ext = {"py": "mod%d.py", "md": "doc%d.md", "yaml": "conf%d.yaml", "json": "data%d.json",
                "sh": "run%d.sh", "csv": "table%d.csv", "txt": "notes%d.txt", "env": "%d.env",
-               "docker": "Dockerfile.%d"}[kind] % i
+               "docker": "Dockerfile.%d", "tf": "main%d.tf", "make": "rules%d.mk"}[kind] % i
         path = os.path.join(d, ext)
         if kind == "json":
             obj = {"description": body[:size]}
@@ -132,6 +135,10 @@ def generate(root: str, n_files: int, total_mb: float, n_named: int, seed: int =
         elif kind == "yaml":
             text = "items:\n" + "".join("  - %s\n" % json.dumps(ln) for ln in body.splitlines()[:2000])
             text += "\n".join(lines) + "\n"
+        elif kind == "tf":  # HCL: filler as comments, the settings in an env map
+            text = "".join("# %s\n" % ln for ln in body.splitlines()) + "\n".join(lines) + "\n"
+        elif kind == "make":
+            text = "".join("# %s\n" % ln for ln in body.splitlines()) + "\n".join(lines) + "\n"
         elif kind == "py":
             text = "import os\n" + "".join("# %s\n" % ln for ln in body.splitlines()) + "\n".join(lines) + "\n"
         else:

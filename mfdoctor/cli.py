@@ -51,15 +51,52 @@ class CheckGroup(str, Enum):
 
 
 def _write(command: str, fmt: Enum, data, out=None, **options) -> None:
-    """Render through the renderer table (see mfdoctor/render/__init__.py)."""
-    write(command, fmt.value, data, out, _options(**options))
+    """Render through the renderer table (see mfdoctor/render/__init__.py).
+
+    A reader that stops early (`mfdoctor check | head -1`) is not an error: as grep, git
+    and ruff do, the rest of the output is dropped quietly and the exit code stays the
+    verdict's, so `| head -1` and `| cat` exit alike."""
+    try:
+        write(command, fmt.value, data, out, _options(**options))
+        if out is None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:  # a full disk, an I/O error: the output is lost, say so (as grep)
+        _drop_stdout()
+        _error("mfdoctor: cannot write the output: %s" % (exc.strerror or exc))
+        raise typer.Exit(2)
+
+
+def _drop_stdout() -> None:
+    """Send what is left of stdout to /dev/null (the reader is gone)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _error(message: str) -> None:
-    """A message on stderr (Rich, imported here: only when there is something to say)."""
+    """A message on stderr (Rich, imported here: only when there is something to say);
+    control characters in it are escaped, and a closed stderr is no reason to fail."""
+    from .redact import printable
     from .render.console import make_console
 
-    make_console(no_color=_no_color(), stderr=True).print(message)
+    try:
+        make_console(no_color=_no_color(), stderr=True).print(printable(message))
+    except OSError:
+        pass
+
+
+def _cwd() -> str:
+    """The working directory, or where it was when it has been deleted (resolve()
+    reports that; nothing else needs to fail over it)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return os.environ.get("PWD") or "/"
 
 
 def _version(value: bool):
@@ -99,6 +136,11 @@ def _complete_keys(incomplete: str):
     return out
 
 
+def _verify_option():
+    return typer.Option(False, "--verify", help="Also import the installed Metaflow in a subprocess "
+                        "and report every key whose real value differs from mfdoctor's.")
+
+
 def _resolve():
     from .config import resolve
 
@@ -114,12 +156,17 @@ def show(
     ),
     all_keys: bool = typer.Option(False, "--all", "-a", help="Every key, not only those that differ from the default."),
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
+    verify: bool = _verify_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
     from .view import Shown
 
     res = _resolve()
+    if verify:
+        from .checks.verify import verify as run_verify
+
+        res.problems.extend(run_verify(res))
     _write("show", fmt, Shown(res, select_keys(res, patterns or [], all_keys)),
            show_all=all_keys or bool(patterns))
     missing = unmatched_patterns(res, patterns or [])
@@ -239,6 +286,7 @@ def check(
     management_url: Optional[str] = typer.Option(None, "--management-url", envvar="MFDOCTOR_AZURE_MANAGEMENT_URL", help="Azure Resource Manager base URL (sovereign clouds)."),
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
+    verify: bool = _verify_option(),
     report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
@@ -256,34 +304,97 @@ def check(
             timeout=timeout, read_only=read_only, verbose=state.verbose, management_url=management_url,
             vault_url=vault_url, storage_account_id=storage_account_id, progress=progress,
         )
-        settings = load_settings(os.getcwd(), select=report.select, ignore=report.ignore)
-        found = run_check(_resolve(), opts, settings=settings)
+        settings = load_settings(_cwd(), select=report.select, ignore=report.ignore)
+        res = _resolve()
+        found = run_check(res, opts, settings=settings)
+        if verify:
+            from .checks.verify import verify as run_verify
+
+            found.add(run_verify(res))
     _emit_report(settings.filter(found), report, "check %s" % group.value)
+
+
+def _usable_streams() -> None:
+    """Standard streams that can always be written: a closed descriptor (`>&-`) is
+    reopened on /dev/null (so no file mfdoctor opens can take its number, and writing
+    never fails), and text that cannot be encoded (an undecodable byte of a file name)
+    is written as an escape instead of raising."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                new = os.open(os.devnull, os.O_RDWR)
+                if new != fd:
+                    os.dup2(new, fd)
+                    os.close(new)
+            except OSError:
+                pass
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None:
+            try:
+                setattr(sys, name, open(fd, "w", closefd=False, errors="backslashreplace"))
+            except OSError:
+                pass
+        elif hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _finish(code) -> int:
+    """Flush stdout before the interpreter does: a reader gone by now is not an error
+    (the verdict's code stands); a full disk is (exit 2, as grep does)."""
+    code = code if isinstance(code, int) else (0 if code is None else 1)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    except OSError as exc:
+        _drop_stdout()
+        _say("mfdoctor: cannot write the output: %s\n" % (exc.strerror or exc))
+        return 2
+    return code
+
+
+def _say(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+    except OSError:
+        pass
 
 
 def run():
     """Console-script entry: no traceback ever reaches the user."""
+    _usable_streams()
     try:
         app(prog_name="mfdoctor")
+        code = 0
+    except SystemExit as exc:  # typer.Exit and click's usage errors
+        code = exc.code
     except KeyboardInterrupt:
-        sys.stderr.write("mfdoctor: interrupted\n")
-        sys.exit(130)
+        _say("mfdoctor: interrupted\n")
+        code = 130
+    except BrokenPipeError:  # a reader gone while printing --help or an error
+        _drop_stdout()
+        code = 0
     except ValueError as exc:
         from .catalog import CatalogChoiceError
 
         if not isinstance(exc, CatalogChoiceError):
             _internal_error(exc)
-        sys.stderr.write("mfdoctor: %s\n" % exc)
-        sys.exit(2)
+        _say("mfdoctor: %s\n" % exc)
+        code = 2
     except Exception as exc:  # pragma: no cover - the last line of defence
         _internal_error(exc)
+    sys.exit(_finish(code))
 
 
 def _internal_error(exc: Exception) -> None:
     if os.environ.get("MFDOCTOR_DEBUG"):
         raise exc
-    sys.stderr.write(
-        "mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
-        "and please report it)\n" % (type(exc).__name__, exc)
-    )
-    sys.exit(2)  # the contract's "could not run as asked": never mistaken for a verdict
+    _say("mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
+         "and please report it)\n" % (type(exc).__name__, exc))
+    sys.exit(_finish(2))  # the contract's "could not run as asked": never mistaken for a verdict

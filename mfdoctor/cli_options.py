@@ -46,6 +46,9 @@ GLOBAL_OPTIONS = {
         None, "--color", help="Colours: auto (on a terminal, unless NO_COLOR is set), always, never.")),
     "profile": (Optional[str], lambda: typer.Option(
         None, "--profile", "-p", help="Act as if METAFLOW_PROFILE=PROFILE.", metavar="PROFILE")),
+    "fingerprints": (bool, lambda: typer.Option(
+        False, "--fingerprints", help="Show a slow, salted fingerprint (scrypt) of each secret, to "
+        "compare two machines without showing it. Off by default: see the README.")),
 }
 
 
@@ -60,6 +63,10 @@ def apply_globals(values: dict) -> None:
         state.color = values["color"].value
     if values["profile"] is not None:
         state.profile = values["profile"]
+    if values["fingerprints"]:
+        from .redact import enable_fingerprints
+
+        enable_fingerprints()
 
 
 def _with_options(fn, options: dict, take):

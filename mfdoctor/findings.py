@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from .redact import redact_text
+from .redact import redact_text, redact_value
 
 ERROR = "error"
 WARNING = "warning"
@@ -82,6 +82,9 @@ class Finding:
             object.__setattr__(self, "fix", redact_text(self.fix))
         if isinstance(self.suggestion, str):
             object.__setattr__(self, "suggestion", redact_text(self.suggestion))
+        if self.detail:  # Metaflow's own error texts land here, and echo values
+            object.__setattr__(self, "detail", redact_value("", self.detail, False,
+                                                            by_member_name=False))
 
     def to_dict(self) -> dict:
         out = {

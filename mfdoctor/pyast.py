@@ -10,6 +10,53 @@ import ast
 from typing import Any, Optional, Tuple
 
 
+# Deepest syntax tree mfdoctor reads. Every reader of Python here recurses over the tree
+# (NodeVisitor, static_value, literal_eval, unparse), some by two frames per level: the
+# bound is checked once, before any of them runs, so none can hit RecursionError. Real
+# code nests a few dozen levels; a 200-term string concatenation is already deeper.
+MAX_DEPTH = 200
+
+
+class TooDeep(SyntaxError):
+    """Source that parses (or would, given a bigger stack) but nests deeper than
+    MAX_DEPTH: not read, and not a syntax error of the user's."""
+
+
+def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, bounded: any failure is a SyntaxError (null bytes, a 5,000-digit
+    literal, a parser RecursionError or MemoryError included), and a tree deeper than
+    MAX_DEPTH raises TooDeep."""
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise TooDeep("nested too deeply for Python's parser (%s)" % type(exc).__name__)
+    except ValueError as exc:  # "source code string cannot contain null bytes"
+        raise SyntaxError(str(exc).split(";")[0])
+    depth = tree_depth(tree, MAX_DEPTH)
+    if depth > MAX_DEPTH:
+        err = TooDeep("nested more than %d levels deep" % MAX_DEPTH)
+        err.filename = filename
+        raise err
+    return tree
+
+
+def tree_depth(tree: ast.AST, stop: int) -> int:
+    """How deep `tree` nests (iterative), counting no further than stop + 1."""
+    best = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best:
+            best = depth
+            if best > stop:
+                return best
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+    return best
+
+
 def dotted(node: ast.AST) -> Optional[str]:
     """"a.b.c" for a Name/Attribute chain, else None."""
     parts = []
@@ -106,11 +153,39 @@ def static_value(node: ast.AST) -> Any:
 
 
 def unparsed(node: ast.AST) -> str:
-    """`node` written back as Python (normalised: ast.unparse), for messages."""
+    """`node` written back as Python (normalised: ast.unparse), for messages. The values
+    of an inline secrets source (`{"type": "inline", "options": {"env_vars": {...}}}`)
+    are secrets written in the file itself: they are written back as "<redacted>"."""
     try:
-        return ast.unparse(node)
+        return ast.unparse(_without_inline_secrets(node))
     except Exception:  # pragma: no cover - unparse handles every node ast.parse makes
         return "<expression>"
+
+
+def _without_inline_secrets(node: ast.AST) -> ast.AST:
+    if not any(isinstance(n, ast.Dict) for n in ast.walk(node)):
+        return node
+    import copy
+
+    node = copy.deepcopy(node)  # depth bounded by parse(): MAX_DEPTH
+    for d in ast.walk(node):
+        if not isinstance(d, ast.Dict):
+            continue
+        keys = [string_constant(k) if k is not None else None for k in d.keys]
+        if "type" not in keys or string_constant(d.values[keys.index("type")]) != "inline":
+            continue
+        for sub in ast.walk(d):
+            if isinstance(sub, ast.Dict):
+                for i, k in enumerate(sub.keys):
+                    if k is not None and string_constant(k) == "env_vars":
+                        sub.values[i] = _hidden(sub.values[i])
+    return node
+
+
+def _hidden(node: ast.AST) -> ast.AST:
+    if isinstance(node, ast.Dict):
+        return ast.Dict(keys=node.keys, values=[ast.Constant("<redacted>") for _ in node.values])
+    return ast.Constant("<redacted>")
 
 
 def is_os_environ(node: ast.AST) -> bool:

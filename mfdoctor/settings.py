@@ -151,9 +151,12 @@ def _str_list(path: str, key: str, value, problems: list) -> List[str]:
 def settings_start(paths: Optional[Iterable[str]]) -> str:
     """Where the search for pyproject.toml starts: like ruff, from the linted path (the
     directory of a file; the common parent of several), else the current directory."""
-    paths = [os.path.abspath(p) for p in (paths or [])]
-    if not paths:
-        return os.getcwd()
+    try:
+        paths = [os.path.abspath(p) for p in (paths or [])]
+        if not paths:
+            return os.getcwd()
+    except OSError:  # a deleted working directory (resolve() reports it)
+        return os.environ.get("PWD") or "/"
     try:
         common = os.path.commonpath(paths)
     except ValueError:  # different drives

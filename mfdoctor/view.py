@@ -14,6 +14,10 @@ from .findings import sanitize
 from .redact import REDACTED, fingerprint, redact_text, redact_value
 
 
+# The `value` of a key mfdoctor cannot compute statically (`"known": false` says so).
+UNKNOWN = "<unknown>"
+
+
 @dataclass(frozen=True)
 class Shown:
     """What `show` renders: the resolution and the keys selected from it, in order."""
@@ -31,7 +35,10 @@ def shown_error(rk):
     """Metaflow's rejection message, with the raw value cut out for secrets."""
     if not rk.error:
         return None
-    return rk.error.replace(str(rk.raw), REDACTED) if rk.secret else redact_text(rk.error)
+    # coerce() already words a secret key's rejection without its value; the raw value
+    # is cut again here in case another message (an extension's, a default's) echoes it.
+    text = rk.error.replace(str(rk.raw), REDACTED) if rk.secret and rk.raw else rk.error
+    return redact_text(text)
 
 
 def key_dict(rk) -> dict:
@@ -49,10 +56,17 @@ def key_dict(rk) -> dict:
         ],
     }
     if rk.secret and rk.value is not None:
-        out["fingerprint"] = fingerprint(rk.value)
+        fp = fingerprint(rk.name, rk.value)  # None unless --fingerprints
+        if fp:
+            out["fingerprint"] = fp
         if isinstance(rk.value, dict):
             # SERVICE_HEADERS: which headers are set is useful and not secret.
             out["redacted_keys"] = sorted(str(k) for k in rk.value)
+    if getattr(rk, "unknown", None):
+        # Not statically known (computed by extension code, say): never a guessed value.
+        out["value"] = UNKNOWN
+        out["known"] = False
+        out["unknown"] = sanitize(rk.unknown)
     if rk.error:
         out["error"] = shown_error(rk)
     if rk.notes:

@@ -17,7 +17,7 @@ from .locate import find_metaflow, metaflow_version
 from ..vocabulary import PREFIX  # re-exported: importers say `from mfdoctor.catalog import PREFIX`
 from .model import Catalog, KeySpec, full_name
 
-__all__ = ["Catalog", "KeySpec", "PREFIX", "full_name", "load_catalog", "cache_dir"]
+__all__ = ["Catalog", "KeySpec", "PREFIX", "full_name", "load_catalog", "cache_dir", "write_json_atomic"]
 
 SNAPSHOT = os.path.join(os.path.dirname(__file__), "snapshot.json")
 
@@ -52,7 +52,7 @@ def _load_json(path: str) -> Optional[dict]:
         return None
 
 
-def _write_atomic(path: str, data: dict) -> None:
+def write_json_atomic(path: str, data: dict) -> None:
     import tempfile  # only on a cold cache
 
     try:
@@ -108,11 +108,12 @@ def load_catalog(prefer: str = "auto") -> Catalog:
         except (OSError, SyntaxError, UnicodeDecodeError):
             # A broken or partial install: fall back to what we ship, and say so.
             cat = load_snapshot()
-            cat.source = "bundled (installed Metaflow at %s could not be read)" % pkg_dir
+            cat.source = "bundled (installed Metaflow %s at %s could not be read)" % (version, pkg_dir)
+            cat.installed_version = version
             return cat
     if data.get("package_dir") != pkg_dir:
         data["package_dir"] = pkg_dir
-        _write_atomic(path, data)
+        write_json_atomic(path, data)
     return Catalog(data)
 
 

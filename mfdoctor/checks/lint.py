@@ -17,6 +17,7 @@ from ..config.plugin_list import enabled_plugins
 from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
+from ..redact import is_secret_name, register_secret
 from ..settings import Settings
 from ..vocabulary import PREFIX, USER_SET, Source
 from .. import ids
@@ -237,6 +238,9 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
                 return
         out.append(f)
 
+    for o in r.occurrences:  # before any finding is built: none may echo a secret
+        if o.has_value and is_secret_name(o.name):
+            register_secret(o.value)
     for p in r.problems:
         keep(Finding(p.check, p.severity, p.message, fix=p.fix,
                      location=Location(path, p.line, p.column)), p.line)

@@ -62,7 +62,9 @@ def identity_chain(env: Mapping[str, str], user_value=None, user_source: Optiona
             "value": None if tok is None else (REDACTED if tok else ""),
             "status": "unset" if tok is None else ("used" if tok else "empty")}
     if tok:
-        link["fingerprint"] = fingerprint(tok)
+        fp = fingerprint(TOKEN, tok)  # None unless --fingerprints
+        if fp:
+            link["fingerprint"] = fp
         identity, decided = ("production", tok), TOKEN
     chain.append(link)
     candidates = [(USER_KEY, user_value, user_source, user_origin, user_location)]
@@ -118,6 +120,7 @@ def unknown_user_fix(profile_path: Optional[str] = None) -> str:
 def name_warnings(name: str) -> list:
     """Why a user name is awkward later on (empty when it is a plain lowercase name)."""
     out = []
+    name = name if isinstance(name, str) else str(name)  # a number or list from a config file
     bad_label = [c for c in sorted(set(name)) if not (c.isascii() and (c.isalnum() or c in "-_."))]
     if bad_label:
         out.append("%s %s not allowed in Kubernetes label values (Metaflow puts the user into pod "
@@ -154,13 +157,15 @@ def check_user(res) -> list:
     ident = data["identity"]
     detail_chain = chain
     if ident is not None and ident[0] == "production":
-        fp = chain[0]["fingerprint"]
+        fp = chain[0].get("fingerprint")  # only with --fingerprints
+        detail = {"identity_type": "production", "decided_by": TOKEN, "chain": detail_chain}
+        if fp:
+            detail["fingerprint"] = fp
         out.append(Finding(ids.USER_IDENTITY, OK,
                            "Metaflow identifies this process as production:%s (METAFLOW_PRODUCTION_TOKEN "
-                           "from the environment, fingerprint %s); no user name is needed"
-                           % (REDACTED, fp),
-                           key=TOKEN, detail={"identity_type": "production", "fingerprint": fp,
-                                              "decided_by": TOKEN, "chain": detail_chain}))
+                           "from the environment%s); no user name is needed"
+                           % (REDACTED, ", fingerprint %s" % fp if fp else ""),
+                           key=TOKEN, detail=detail))
     elif ident is not None:
         link = next(l for l in chain if l["status"] == "used" and l["name"] != TOKEN)
         skipped = [_link_text(l) for l in chain if l is not link and l["status"] != "not consulted"
@@ -221,6 +226,6 @@ def check_user(res) -> list:
 
 
 def _plain_name(name: str) -> str:
-    base = name.split("@")[0]
+    base = str(name).split("@")[0]  # a number or list from a config file
     cand = re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")
     return cand or "ci-bot"

@@ -159,7 +159,7 @@ def check_value(name: str, value: Any, spec, catalog, *, settings=None, from_con
                 break
 
     # 1. from_conf: validate_fn choices, then coercion by the default's type.
-    coerced, error = coerce(name, value, literal_default, spec.choices)
+    coerced, error = coerce(name, value, literal_default, spec.choices, spec.secret)
     if error:
         if spec.choices and value not in spec.choices:
             best = suggest(str(value).strip(), spec.choices)

@@ -12,9 +12,32 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Tuple
 
+from .. import bounds
+from ..redact import REDACTED
 
-def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = None) -> Tuple[Any, Optional[str]]:
-    """(value Metaflow will see, None) or (raw value, why Metaflow rejects it)."""
+
+def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = None,
+           secret: bool = False) -> Tuple[Any, Optional[str]]:
+    """(value Metaflow will see, None) or (raw value, why Metaflow rejects it).
+
+    Metaflow's own messages echo the value; for a secret key the reason says
+    "<redacted>" instead, so no output can leak it."""
+    value, error = _coerce(env_name, value, default, choices)
+    if error and secret:
+        error = _without_value(error, value)
+    return value, error
+
+
+def _without_value(error: str, value: Any) -> str:
+    """`error` with the value (and anything after "got") cut out."""
+    for mark in ("Got '", "got: ", "got a "):
+        at = error.find(mark)
+        if at >= 0:
+            return error[:at] + mark.rstrip("'").rstrip() + " " + REDACTED + "."
+    return error.replace(str(value), REDACTED)
+
+
+def _coerce(env_name: str, value: Any, default: Any, choices: Optional[list]) -> Tuple[Any, Optional[str]]:
     if choices is not None and value is not None:
         try:
             ok = value in choices
@@ -28,7 +51,9 @@ def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = No
         if isinstance(value, (list, dict)):
             return value, None
         try:
-            parsed = json.loads(value)
+            parsed = bounds.cut_depth(bounds.loads(value, bounds.METAFLOW_ENV_JSON_DEPTH))[0]
+        except bounds.JSONLimitError as exc:
+            return value, "Metaflow fails at import reading %s as JSON: %s" % (env_name, exc)
         except json.JSONDecodeError:
             return value, "Expected a valid JSON for %s, got: %s" % (env_name, value)
         except TypeError:
@@ -53,6 +78,8 @@ def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = No
             return type(default)(value), None
         except ValueError:
             return value, "Expected a %s for %s, got: %s" % (type(default), env_name, value)
+        except OverflowError as exc:  # int(Infinity), int(1e400): Metaflow fails at import
+            return value, "Metaflow fails at import converting %s: %s" % (env_name, exc)
         except TypeError:
             return value, "Expected a %s for %s, got a %s: %r" % (
                 type(default), env_name, type(value).__name__, value)

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
-from .. import ids
+from .. import bounds, ids
 from ..findings import ERROR, WARNING, Finding, Location
+from ..redact import is_secret_name, register_secret
 from ..vocabulary import Source
 
 DEFAULT_HOME = "~/.metaflowconfig"
@@ -55,6 +56,19 @@ class ConfigFiles:
     local: Optional[ConfigFile]  # None: no `.metaflow/` directory found upward
     local_dir: Optional[str] = None
     problems: list = field(default_factory=list)
+    local_read: bool = True  # False: this release has no project-local file at all
+    # An extension's config loader's layer, in place of the profile file (config/loader.py).
+    remote: Optional[ConfigFile] = None
+    remote_unread: bool = False  # the loader fetches it from a server mfdoctor does not reach
+
+
+# What Metaflow does when its config file is not a regular file.
+_DEVICE_FATE = {
+    "a named pipe (FIFO)": "blocks until something writes to it",
+    "a character device": "reads it (forever, for /dev/zero or /dev/urandom)",
+    "a block device": "reads the whole device",
+    "a socket": "fails (no such device or address)",
+}
 
 
 def _line_col(text: str, pos: int):
@@ -104,10 +118,21 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
         return cf
 
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except IsADirectoryError:
-        return bad("The %s %s is a directory; Metaflow fails to open it at import." % (what, path))
+        raw = bounds.read_regular(path)
+    except bounds.UnreadableFile as exc:
+        if exc.what == "a directory":
+            return bad("The %s %s is a directory; Metaflow fails to open it at import." % (what, path))
+        if exc.what == "too large":
+            cf.problems.append(Finding(
+                ids.CONFIG_FILE_INVALID, WARNING,
+                "The %s %s was not read: %s. Metaflow reads it; mfdoctor does not check it."
+                % (what, path, exc.strerror.split(" is ", 1)[-1]),
+                location=Location(path)))
+            return cf
+        return bad(
+            "The %s %s is %s, not a regular file: mfdoctor did not read it. Metaflow opens it "
+            "at import and %s." % (what, path, exc.what, _DEVICE_FATE.get(exc.what, "fails")),
+            fix="Replace it with a regular JSON file, or remove it.")
     except OSError as exc:
         return bad(
             "Cannot read the %s %s: %s. Metaflow fails at import with the same error."
@@ -126,7 +151,11 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
         )
     cf.text = text
     try:
-        data = json.loads(text)
+        data = bounds.loads(text, bounds.METAFLOW_FILE_JSON_DEPTH)
+    except bounds.JSONLimitError as exc:
+        return bad(
+            "Metaflow would fail to read the %s %s: %s. Every `import metaflow` fails."
+            % (what, path, exc), fix="Flatten the file: Metaflow's settings are flat values.")
     except json.JSONDecodeError as exc:
         return bad(
             "Invalid JSON in the %s %s at line %d, column %d: %s. Every `import metaflow` "
@@ -141,7 +170,8 @@ def read_config_file(kind: Source, path: str, profile: Optional[str] = None) -> 
             "(AttributeError: no .get)." % (what, path, type(data).__name__),
             1, 1, fix='Make it an object: {"METAFLOW_...": "..."}.',
         )
-    cf.data = data
+    # What mfdoctor analyses and shows is cut below a sane depth (Metaflow reads it all).
+    cf.data = {k: bounds.cut_depth(v)[0] for k, v in data.items()}
     return cf
 
 
@@ -225,14 +255,42 @@ def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
 
 
 def config_files(env: Mapping[str, str], cwd: str, local_dir_name: str = ".metaflow",
-                 local_file_name: str = "config.json") -> ConfigFiles:
+                 local_file_name: str = "config.json", read_local: bool = True,
+                 release: str = "") -> ConfigFiles:
+    """`read_local=False`: a release without `init_local_config` (2.9 to 2.12.10): the
+    project file is not a layer, and one that exists is said to have no effect."""
     prof = profile_file(env)
     local_dir, notes = find_local_dir(cwd, local_dir_name)
     local = None
-    if local_dir is not None:
+    if local_dir is not None and read_local:
         local = read_config_file(Source.LOCAL, os.path.join(local_dir, local_file_name))
+    elif local_dir is not None:
+        path = os.path.join(local_dir, local_file_name)
+        notes = []
+        if os.path.isfile(path):
+            notes.append(Finding(
+                ids.CONFIG_NO_EFFECT, WARNING,
+                "Metaflow %s does not read project-local config files (that arrived in "
+                "2.12.15), so %s has no effect here." % (release or "(this release)", path),
+                fix="Move its keys to the profile file or the environment, or upgrade Metaflow.",
+                location=Location(path),
+            ))
+        local_dir = None
     problems = list(notes) + prof.problems + (local.problems if local else [])
     return ConfigFiles(
         home=os.path.expanduser(env.get("METAFLOW_HOME", DEFAULT_HOME)),
         profile=prof, local=local, local_dir=local_dir, problems=problems,
+        local_read=read_local,
     )
+
+
+def register_secrets(env: Mapping[str, str], files: ConfigFiles) -> None:
+    """Every secret-named value in the environment and the config files, known to the
+    redaction point before any message is built (so none can echo it)."""
+    for name, value in env.items():
+        if is_secret_name(name):
+            register_secret(value)
+    for cf in (files.profile, files.local):
+        for name, value in ((cf.data or {}).items() if cf is not None else ()):
+            if is_secret_name(str(name)):
+                register_secret(value)

@@ -7,6 +7,14 @@ import os
 from rich.console import Console
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own handling exits 1; the CLI drops the output and keeps the verdict's
+        # exit code instead (see cli._write).
+        self.quiet = True
+        raise BrokenPipeError()
+
+
 def make_console(file=None, no_color: bool = False, stderr: bool = False, color: str = "auto") -> Console:
     """The one console mfdoctor prints through: no colour when asked or NO_COLOR is set
     (Rich already drops colour when `file` is not a terminal), and no markup or emoji
@@ -14,8 +22,8 @@ def make_console(file=None, no_color: bool = False, stderr: bool = False, color:
     `color="always"` (`--color always`) colours a pipe or file too, and beats NO_COLOR,
     as a command-line flag should (no-color.org)."""
     if color == "always":
-        return Console(file=file, stderr=stderr, force_terminal=True, no_color=False, highlight=False, soft_wrap=True,
+        return _Console(file=file, stderr=stderr, force_terminal=True, no_color=False, highlight=False, soft_wrap=True,
                        markup=False, emoji=False)
     no_color = no_color or color == "never" or bool(os.environ.get("NO_COLOR"))
-    return Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
+    return _Console(file=file, stderr=stderr, no_color=no_color, highlight=False, soft_wrap=True,
                    markup=False, emoji=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
+
+from .jsonout import dumps
 
 
 def render(info: dict) -> str:
-    return json.dumps(info, indent=2, default=str)
+    return dumps(info)
 
 
 def write(info: dict, out, options) -> None:

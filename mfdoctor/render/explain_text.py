@@ -7,6 +7,7 @@ import json
 from rich.console import Console
 from rich.text import Text
 
+from ..redact import printable
 from ..findings import Finding
 from .console import make_console
 from .report_human import finding_lines
@@ -24,6 +25,8 @@ def render(info: dict, console: Console, width=None) -> None:
     indent (None: not wrapped)."""
     def p(item="", hang=None):
         text, style = (item.plain, str(item.style or "")) if isinstance(item, Text) else (item, "")
+        # One line each, its control characters escaped: user data must not drive the terminal.
+        text = printable(text)
         if not text:
             console.print()
             return
@@ -92,8 +95,12 @@ def render(info: dict, console: Console, width=None) -> None:
     for n in key.get("notes", []):
         p("  note: %s" % n)
     p("")
-    p("  set it in the environment:  %s" % info["set_env"])
-    p("  or in a config file:        %s" % info["set_file"])
+    if info.get("set_env"):
+        p("  set it in the environment:  %s" % info["set_env"])
+        p("  or in a config file:        %s" % info["set_file"])
+    else:
+        p("  the Metaflow extension %s sets it, replacing any environment or config-file "
+          "value: change it there" % info.get("overridden_by"))
     p(Text("    (project: %s; profile: %s)" % (info["files"]["local"] or "<repo>/.metaflow/config.json",
                                               info["files"]["profile"]), style="dim"))
 

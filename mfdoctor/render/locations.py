@@ -11,11 +11,11 @@ from typing import Optional
 def relative_to(path: str, base: str) -> Optional[str]:
     """`path` relative to `base` with `/` separators, or None when it is outside `base`.
     A relative `path` is taken relative to the working directory, as the checks write it."""
-    ap = os.path.abspath(path)
-    ab = os.path.abspath(base)
     try:
+        ap = os.path.abspath(path)
+        ab = os.path.abspath(base)
         rel = os.path.relpath(ap, ab)
-    except ValueError:  # another drive (Windows)
+    except (ValueError, OSError):  # another drive (Windows); a deleted working directory
         return None
     if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return None

@@ -20,13 +20,17 @@ from typing import Optional
 import typer
 
 from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report
+from ..redact import printable
 from .locations import relative_to
 
 _COMMAND = {ERROR: "error", WARNING: "warning", SKIPPED: "warning", INFO: "notice"}
 
 
 def escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Other control characters are written as escapes: the Actions log renders ANSI
+    # sequences, so a value must not restyle or hide the log around it.
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(s)
 
 
 def escape_property(s: str) -> str:

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..ids import AREA_ORDER
 from ..findings import ERROR, INFO, OK, SEVERITY_RANK, SKIPPED, WARNING, Report
+from ..redact import printable
 from .console import make_console
 from .layout import Line, output_width, wrap, wrap_text
 from .summary import summary_line
@@ -78,7 +79,7 @@ def render(report: Report, console: Optional[Console] = None, *, verbose: bool =
         groups.setdefault(f.check.split(".", 1)[0], []).append(f)
     order = [a for a in AREA_ORDER if a in groups] + sorted(a for a in groups if a not in AREA_ORDER)
     if title:
-        out(wrap_text("mfdoctor %s" % title, width, style="bold"))
+        out(wrap_text("mfdoctor %s" % printable(title), width, style="bold"))
     if not groups and not quiet:
         out(wrap_text("Nothing to report.", width))
     for area in order:
@@ -108,19 +109,20 @@ def finding_lines(f, width: Optional[int], uni: bool = True, verbose: bool = Fal
     mark_u, mark_a, style = _MARKS[f.severity]
     segs = [(mark_u if uni else mark_a, style), (" ", "")]
     if f.location is not None:
-        segs += [(str(f.location), "bold"), (": ", "")]
-    segs += [(f.message, ""), ("  [%s]" % f.check, "dim")]
+        segs += [(printable(str(f.location)), "bold"), (": ", "")]
+    # Control characters from user data are escaped: a value must not drive the terminal.
+    segs += [(printable(f.message), ""), ("  [%s]" % f.check, "dim")]
     lines = wrap(segs, width, indent="  ", hang="    ")
     if f.severity in _FAILING or (f.severity == INFO and f.fix):
         if f.suggestion and (not f.fix or f.suggestion not in f.fix):
-            lines += wrap_text("did you mean: %s" % f.suggestion, width, indent="      ",
+            lines += wrap_text("did you mean: %s" % printable(f.suggestion), width, indent="      ",
                                hang=" " * 20, style="cyan")
         if f.fix:
-            lines += wrap_text("fix: %s" % f.fix, width, indent="      ", hang=" " * 11,
+            lines += wrap_text("fix: %s" % printable(f.fix, newlines=True), width, indent="      ", hang=" " * 11,
                                style="green")
     if verbose and f.detail:
         for k, v in f.detail.items():
-            lines += wrap_text("%s: %s" % (k, v), width, indent="      ", hang=" " * 8, style="dim")
+            lines += wrap_text(printable("%s: %s" % (k, v)), width, indent="      ", hang=" " * 8, style="dim")
     return lines
 
 

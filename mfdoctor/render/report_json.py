@@ -4,11 +4,10 @@ renamed or removed."""
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from ..findings import Report, sanitize
+from .jsonout import dumps
 
 
 def to_data(report: Report, strict: bool = False) -> dict:
@@ -22,7 +21,7 @@ def to_data(report: Report, strict: bool = False) -> dict:
 
 
 def render(report: Report, strict: bool = False) -> str:
-    return json.dumps(to_data(report, strict), indent=2, default=str, ensure_ascii=True)
+    return dumps(to_data(report, strict))
 
 
 def write(report: Report, out, options) -> None:

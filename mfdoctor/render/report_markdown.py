@@ -58,7 +58,11 @@ def _item(f, cwd: str) -> list:
 
 
 def render(report: Report, strict: bool = False, title: Optional[str] = None, cwd: Optional[str] = None) -> str:
-    cwd = cwd or os.getcwd()
+    if not cwd:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # a deleted working directory
+            cwd = os.environ.get("PWD") or "/"
     findings = report.sorted()
     code = report.exit_code(strict)
     out = ["## mfdoctor %s: %s" % (title or "report", "FAILED" if code else "passed"), "",

@@ -18,7 +18,6 @@ id, key, path and message without line numbers.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from typing import Optional
@@ -29,6 +28,7 @@ import typer
 from .. import DOCS_URL, __version__
 from ..checks.registry import describe
 from ..findings import ERROR, INFO, SKIPPED, WARNING, Report
+from .jsonout import dumps
 from .locations import relative_to
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -39,9 +39,15 @@ _FINGERPRINT = "mfdoctor/v1"
 _LINE_NUMBERS = re.compile(r":\d+(?::\d+)?\b|\bline \d+")
 
 
+def _quote(p: str) -> str:
+    """Percent-encode a path's bytes (os.fsencode: an undecodable byte of a file name
+    is itself, %FF, and never a UnicodeEncodeError)."""
+    return quote(os.fsencode(p))
+
+
 def _file_uri(path: str) -> str:
     p = os.path.abspath(path).replace(os.sep, "/")
-    return "file://" + quote(p if p.startswith("/") else "/" + p)
+    return "file://" + _quote(p if p.startswith("/") else "/" + p)
 
 
 def _uri(path: str, cwd: str) -> tuple:
@@ -50,7 +56,7 @@ def _uri(path: str, cwd: str) -> tuple:
     rel = relative_to(os.path.join(cwd, path), cwd)
     if rel is None:
         return _file_uri(os.path.join(cwd, path)), None
-    return quote(rel), _SRCROOT
+    return _quote(rel), _SRCROOT
 
 
 def help_uri(check_id: str) -> str:
@@ -61,7 +67,7 @@ def fingerprint(f, path: Optional[str]) -> str:
     """Stable across runs and line shifts: no line or column goes in."""
     text = " ".join(_LINE_NUMBERS.sub("", f.message).split())
     raw = "\0".join([f.check, f.key or "", path or "", text])
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _message(f) -> str:
@@ -137,7 +143,11 @@ def _notification(f, rule_index: int) -> dict:
 
 
 def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> dict:
-    cwd = cwd or os.getcwd()
+    if not cwd:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # a deleted working directory
+            cwd = os.environ.get("PWD") or "/"
     findings = report.sorted()
     ids = []
     for f in findings:
@@ -162,7 +172,7 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
                 "rules": [_rule(cid) for cid in ids],
             }
         },
-        "originalUriBaseIds": {_SRCROOT: {"uri": "file://" + quote(base_dir if base_dir.startswith("/") else "/" + base_dir)}},
+        "originalUriBaseIds": {_SRCROOT: {"uri": "file://" + _quote(base_dir if base_dir.startswith("/") else "/" + base_dir)}},
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
         "results": results,
@@ -171,7 +181,7 @@ def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> 
 
 
 def render(report: Report, strict: bool = False, cwd: Optional[str] = None) -> str:
-    return json.dumps(to_data(report, strict, cwd), indent=2, ensure_ascii=True)
+    return dumps(to_data(report, strict, cwd))
 
 
 def write(report: Report, out, options) -> None:

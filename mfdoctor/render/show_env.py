@@ -1,4 +1,12 @@
-"""`mfdoctor show --format env`: export lines reproducing the effective non-default config."""
+"""`mfdoctor show --format env`: export lines reproducing the effective non-default config.
+
+The output is meant to be sourced (`eval "$(mfdoctor show --format env)"`), so it must
+be shell-safe whatever the configuration holds: every value is `shlex.quote`d (a
+newline inside single quotes is data, not a new command), and every comment is one
+line with its control characters escaped (a value holding any, other than newline
+and tab, becomes such a comment too). A secret is never exported (sourcing a
+placeholder would set the placeholder): it becomes a comment saying where it is set.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import shlex
 
 import typer
 
-from ..redact import fingerprint
+from ..redact import fingerprint, printable
 from ..view import Shown, shown_error, shown_value
 from ..vocabulary import USER_SET, Source
 
@@ -16,27 +24,43 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), allow_nan=False, default=str)
     return str(value)
 
 
+def comment(text: str) -> str:
+    """A shell comment that stays one line: no newline, CR or escape can end it."""
+    return "# " + printable(text)
+
+
 def render(res, keys) -> str:
-    lines = [
-        "# mfdoctor show --format env: Metaflow %s, profile file %s"
-        % (res.catalog.version, res.files.profile.path)
-    ]
+    lines = [comment("mfdoctor show --format env: Metaflow %s, profile file %s"
+                     % (res.catalog.version, res.files.profile.path))]
+    lines += [comment("%s: %s" % (f.severity, f.message)) for f in res.problems]
     for rk in keys:
         if rk.source == Source.EXTENSION:
-            lines.append("# %s is set by extension %s" % (rk.name, rk.origin))
+            lines.append(comment("%s is set by extension %s" % (rk.name, rk.origin)))
             continue
         if rk.source not in USER_SET:  # derived and default values follow from those set
             continue
         value = rk.raw if rk.error else rk.value
-        line = "export %s=%s" % (rk.name, shlex.quote(_text(shown_value(rk, value))))
         if rk.secret:
-            line += "  # secret, sha256:%s" % fingerprint(value)
+            fp = fingerprint(rk.name, value)  # None unless --fingerprints
+            where = "the environment" if rk.source == Source.ENV else rk.origin
+            lines.append(comment("%s is set in %s (secret, not shown%s)"
+                                 % (rk.name, where, ", " + fp if fp else "")))
+            continue
+        try:
+            text = _text(shown_value(rk, value))
+        except ValueError:  # NaN or Infinity inside a list or dict: not JSON
+            text = str(shown_value(rk, value))
+        if printable(text, newlines=True) != text:
+            # Quoting would keep it exact, but printing it would drive the terminal.
+            lines.append(comment("%s holds control characters, not exported: %s" % (rk.name, text)))
+            continue
+        line = "export %s=%s" % (rk.name, shlex.quote(text))
         if rk.error:
-            line += "  # rejected by Metaflow: %s" % shown_error(rk).splitlines()[0]
+            line += "  " + comment("rejected by Metaflow: %s" % shown_error(rk))
         lines.append(line)
     return "\n".join(lines)
 

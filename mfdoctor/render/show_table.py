@@ -12,25 +12,27 @@ import os
 import sys
 from typing import List, Optional
 
-from ..redact import fingerprint
-from ..view import Shown, catalog_source, shown_error, shown_value
+from ..redact import fingerprint, printable
+from ..view import UNKNOWN, Shown, catalog_source, shown_error, shown_value
 from ..vocabulary import Source
 from .layout import Line, fit_columns, output_width, plain, wrap, wrap_text
 
 _SOURCE_STYLE = {
-    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green",
+    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green", Source.REMOTE: "bold green",
     Source.EXTENSION: "bold yellow", Source.DEFAULT: "dim", Source.DERIVED: "blue",
 }
 
 
 def _fmt(value) -> str:
+    """A value as one line of the table; control characters escaped (a value must not
+    retitle or clear the terminal)."""
     if value is None:
         return "(unset)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)) or value == "":
-        return json.dumps(value)  # an empty string shows as "", not as nothing
-    return str(value)
+        return json.dumps(value, default=str)  # an empty string shows as "", not as nothing
+    return printable(value)
 
 
 def header(res) -> str:
@@ -38,7 +40,9 @@ def header(res) -> str:
     pname = " (profile %s)" % prof.profile if prof.profile else ""
     ptxt = "%s%s%s" % (prof.path, pname, "" if prof.exists else " (not found)")
     local = res.files.local
-    if local is None:
+    if not getattr(res.files, "local_read", True):
+        ltxt = "not read (Metaflow %s has no project-local config file)" % res.catalog.version
+    elif local is None:
         ltxt = "none (no .metaflow/ directory above %s)" % res.cwd
     else:
         ltxt = "%s%s" % (local.path, "" if local.exists else " (not found)")
@@ -46,7 +50,9 @@ def header(res) -> str:
     mf = "key catalog: %s" % catalog_source(cat)
     if not cat.source.startswith("bundled"):
         mf = "Metaflow %s, %s" % (cat.version, mf)
-    return "Profile file: %s\nLocal file:   %s\n%s" % (ptxt, ltxt, mf)
+    if not cat.supported:
+        mf += "\nMetaflow %s is below the oldest release mfdoctor supports: results may be wrong" % cat.version
+    return "Profile file: %s\nLocal file:   %s\n%s" % (printable(ptxt), printable(ltxt), printable(mf))
 
 
 def _cell(text: str, width: int) -> str:
@@ -66,7 +72,7 @@ def lines(res, keys, show_all: bool = False, width: Optional[int] = None) -> Lis
     for hl in header(res).splitlines():
         out += wrap_text(hl, width, hang=" " * 14)
     for f in res.problems:
-        out += wrap_text("%s: %s" % (f.severity, f.message), width, hang="    ",
+        out += wrap_text("%s: %s" % (f.severity, printable(f.message)), width, hang="    ",
                          style="red" if f.severity == "error" else "yellow")
     if not keys:
         out += wrap_text("No keys %s." % (
@@ -74,12 +80,14 @@ def lines(res, keys, show_all: bool = False, width: Optional[int] = None) -> Lis
         return out
     rows = []
     for rk in keys:
-        value = _fmt(shown_value(rk, rk.value))
+        value = UNKNOWN if rk.unknown else _fmt(shown_value(rk, rk.value))
         extra = ""
         if rk.secret and rk.value is not None:
             if isinstance(rk.value, dict):
-                extra = " (keys: %s)" % ", ".join(sorted(str(k) for k in rk.value))
-            extra += " sha256:%s" % fingerprint(rk.value)
+                extra = " (keys: %s)" % printable(", ".join(sorted(str(k) for k in rk.value)))
+            fp = fingerprint(rk.name, rk.value)  # None unless --fingerprints
+            if fp:
+                extra += " " + fp
         rows.append((rk, value, extra))
     if width is None:
         return out + _table(rows)
@@ -99,22 +107,24 @@ def _table(rows) -> List[Line]:
             line.append((extra, "dim"))
         line.append((" " * max(0, wv - len(value) - len(extra)) + "  ", ""))
         line.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
-        line.append(("  %s" % rk.origin, ""))
+        line.append(("  %s" % printable(rk.origin), ""))
         out.append(line)
+        if rk.unknown:
+            out.append([(" " * (wk + 2) + "? %s" % printable(rk.unknown), "yellow")])
         if rk.error:
-            out.append([(" " * (wk + 2) + "✗ %s" % shown_error(rk), "red")])
+            out.append([(" " * (wk + 2) + "✗ %s" % printable(shown_error(rk)), "red")])
         for o in rk.overrides:
             ov = _fmt(shown_value(rk, o.value))
             out.append([(_cell("  ↳ overridden", wk) + "  ", "dim"), (ov, "dim strike"),
                         (" " * max(0, wv - len(ov)) + "  ", ""),
-                        (_cell(o.source, ws) + "  %s" % o.origin, "dim")])
+                        (_cell(o.source, ws) + "  %s" % printable(o.origin), "dim")])
     return out
 
 
 def _origin(rk, origin) -> str:
     """An origin as a terminal shows it: nothing when it only repeats the key's name
     (an environment variable) or the source ("default"), `~` for the home directory."""
-    origin = str(origin)
+    origin = printable(str(origin))
     if origin in (rk.name, Source.DEFAULT):
         return ""
     home = os.path.expanduser("~")
@@ -149,8 +159,11 @@ def _fitted(rows, width: int) -> List[Line]:
         out += fit_columns([([(rk.name, "")], wk), (vsegs, wv),
                             ([(rk.source, _SOURCE_STYLE.get(rk.source, ""))], ws),
                             ([(_origin(rk, rk.origin), "")], wo)])
+        if rk.unknown:
+            out += wrap_text("? %s" % printable(rk.unknown), width, indent=" " * (wk + 2),
+                             hang=" " * (wk + 4), style="yellow")
         if rk.error:
-            out += wrap_text("✗ %s" % shown_error(rk), width, indent=" " * (wk + 2),
+            out += wrap_text("✗ %s" % printable(shown_error(rk)), width, indent=" " * (wk + 2),
                              hang=" " * (wk + 4), style="red")
         for o in rk.overrides:
             out += fit_columns([([("  ↳ overridden", "dim")], wk),
@@ -169,8 +182,10 @@ def _stacked(rows, width: int) -> List[Line]:
         origin = _origin(rk, rk.origin)
         out += wrap([("source: ", "dim"), (rk.source, _SOURCE_STYLE.get(rk.source, "")),
                      ("  " + origin if origin else "", "")], width, indent="    ", hang=" " * 12)
+        if rk.unknown:
+            out += wrap_text("? %s" % printable(rk.unknown), width, indent="    ", hang=" " * 6, style="yellow")
         if rk.error:
-            out += wrap_text("✗ %s" % shown_error(rk), width, indent="    ", hang=" " * 6, style="red")
+            out += wrap_text("✗ %s" % printable(shown_error(rk)), width, indent="    ", hang=" " * 6, style="red")
         for o in rk.overrides:
             out += wrap([("↳ overridden: ", "dim"), (_fmt(shown_value(rk, o.value)), "dim strike"),
                          ("  (%s)" % " ".join(p for p in (o.source, _origin(rk, o.origin)) if p), "dim")],

@@ -18,11 +18,12 @@ import stat
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from .. import ids
+from ..bounds import read_regular
 from .detect import kind_from_content, kind_from_name
 from .jsonfile import is_metaflow_config_path
 from .model import FileProblem, Occurrence, ScanResult
 from .text import NAME_BYTES, LineIndex, find_suppressions
-from .walk import GrepHits, list_files, wanted
+from .walk import GrepHits, list_files, regular_only, wanted
 
 __all__ = [
     "Occurrence", "FileProblem", "ScanResult", "scan_file", "scan_text",
@@ -37,7 +38,7 @@ _POOL_MIN_FILES = 1500
 
 
 def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optional[bool] = None) -> ScanResult:
-    """Scan already-decoded text as `kind` (env|shell|dockerfile|yaml|json|python|text).
+    """Scan already-decoded text as `kind` (see detect.py for the kinds).
 
     metaflow_config: True when the caller knows this JSON is a Metaflow config file
     (wherever it lives); None decides from the path and the content."""
@@ -66,13 +67,42 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
         occs = scan_yaml(text, li, problems)
     elif kind == "json":
         occs = scan_json(text, li, problems, path, result, metaflow_config)
-    elif kind == "python":
-        occs = scan_python(text, li, problems)
+    elif kind == "python" or kind == "tiltfile":
+        # A Tiltfile is Starlark (Python syntax) that builds Metaflow config dicts.
+        occs = scan_python(text, li, problems, loose=kind == "tiltfile")
+    elif kind == "terraform":
+        occs = _scan_terraform(text, li, problems, path, result)
+    elif kind == "helm":
+        occs = scan_yaml(text, li, problems)
+    elif kind in ("makefile", "justfile", "tox"):
+        from . import buildfiles
+
+        occs = getattr(buildfiles, "scan_" + kind)(text, li)
     else:
         occs = merge(text, li, [])
     result.occurrences = occs
     result.suppressions = find_suppressions(text)
     return result
+
+
+def _scan_terraform(text: str, li, problems: list, path: str, result: ScanResult) -> list:
+    low = path.lower()
+    if low.endswith(".json"):  # .tf.json: HCL's JSON syntax
+        from .jsonfile import scan_json
+
+        return scan_json(text, li, problems, path, result, False)
+    if low.endswith(".tftpl"):
+        # A templatefile() template: the text of another file, most often a
+        # script (user data); `${...}` are Terraform's placeholders.
+        inner = kind_from_name(path[:-len(".tftpl")]) or "shell"
+        if inner in ("yaml", "json", "env"):
+            return scan_text(text, inner, path).occurrences
+        from .envfile import scan_shell
+
+        return scan_shell(text, li)
+    from .terraform import scan_terraform
+
+    return scan_terraform(text, li, problems)
 
 
 def _skipped(path: str, kind: str, message: str, severity: str = "skipped") -> ScanResult:
@@ -101,8 +131,7 @@ def scan_file(path: str, explicit: bool = False, kind: Optional[str] = None) -> 
                 "file is %.1f MB, over the %d MB limit: not linted"
                 % (st.st_size / 1e6, MAX_BYTES // (1024 * 1024)),
             )
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        data = read_regular(path, MAX_BYTES)  # no FIFO or device, even if swapped in since
     except IsADirectoryError:
         return None
     except OSError as e:
@@ -192,7 +221,8 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
                 listed[p] = files
             for epath, reason in errors:
                 results.append(_skipped(epath, "text", "cannot read directory: %s" % reason))
-            cands = [f for f in wanted(files) if take(f)]
+            # Regular files only, git or not: a FIFO would block any reader.
+            cands = regular_only([f for f in wanted(files) if take(f)])
             configs = [f for f in cands if is_metaflow_config_path(f)]
             hits = GrepHits([f for f in cands if not is_metaflow_config_path(f)], jobs)
             done = set()
@@ -224,25 +254,28 @@ def _preload_yaml() -> None:
     """Import PyYAML (about 20 ms) in a thread while git and grep run, so the
     first YAML file does not wait for it."""
     import sys
+
+    if "yaml" not in sys.modules:
+        _preload(_import_yaml)
+
+
+def _import_yaml() -> None:
+    try:
+        import yaml  # noqa: F401
+    except Exception:
+        pass
+
+
+def _preload(fn) -> None:
     import threading
 
-    if "yaml" in sys.modules:
-        return
-
-    def load():
-        try:
-            import yaml  # noqa: F401
-        except Exception:
-            pass
-
-    threading.Thread(target=load, daemon=True).start()
+    threading.Thread(target=fn, daemon=True).start()
 
 
 def _is_script(path: str) -> bool:
     """Extensionless file starting with a shell or python shebang."""
     try:
-        with open(path, "rb") as f:
-            return kind_from_content(f.read(128)) is not None
+        return kind_from_content(read_regular(path, 128, head=True)) is not None
     except OSError:
         return False
 

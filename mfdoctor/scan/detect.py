@@ -1,5 +1,10 @@
 """Which scanner reads a file, from its name (and shebang for extensionless
-scripts). `None`: not a file type the lint reads when walking a directory."""
+scripts). `None`: not a file type the lint reads when walking a directory.
+
+Kinds (`ScanResult.kind`): env, shell, dockerfile, yaml, json, python,
+terraform (.tf, .tfvars, .tf.json, .tftpl), makefile, justfile, tox (tox.ini),
+tiltfile (Starlark), helm (.tpl: Helm named templates), text (anything else
+named on the command line)."""
 
 from __future__ import annotations
 
@@ -18,7 +23,11 @@ _ENV_EXCLUDED_EXT = (".py", ".json", ".yml", ".yaml", ".sh")
 
 
 _FAST = dict(_EXT_KIND, **{e: "shell" for e in _SHELL_EXT},
-             **{".dockerfile": "dockerfile", ".containerfile": "dockerfile"})
+             **{".dockerfile": "dockerfile", ".containerfile": "dockerfile",
+                ".tf": "terraform", ".tfvars": "terraform", ".tftpl": "terraform",
+                ".tpl": "helm", ".mk": "makefile", ".tiltfile": "tiltfile", ".just": "justfile"})
+_NAMES = {"makefile": "makefile", "gnumakefile": "makefile", "justfile": "justfile",
+          ".justfile": "justfile", "tox.ini": "tox", "tiltfile": "tiltfile"}
 
 
 def kind_from_name(path: str) -> Optional[str]:
@@ -29,9 +38,16 @@ def kind_from_name(path: str) -> Optional[str]:
     low = base.lower()
     dot = low.rfind(".")
     ext = low[dot:] if dot > 0 else ""
+    named = _NAMES.get(low)
+    if named is not None:
+        return named
+    if low.endswith((".tf.json", ".tfvars.json")):
+        return "terraform"
     fast = _FAST.get(ext)
     if fast is not None and not low.startswith(("dockerfile", "containerfile", ".env.", "env.")):
         return fast
+    if low.startswith("tiltfile."):
+        return "tiltfile"
     for stem in ("dockerfile", "containerfile"):
         if low.startswith(stem) and (len(low) == len(stem) or low[len(stem)] == "."):
             return "dockerfile"

@@ -1,6 +1,7 @@
-"""Dockerfiles: `ENV NAME=value ...`, legacy `ENV NAME value`, `ARG NAME[=default]`.
-
-Names elsewhere (a `RUN export METAFLOW_X=...`) are read by the generic pass."""
+"""Dockerfiles: `ENV NAME=value ...`, legacy `ENV NAME value`, `ARG NAME[=default]`,
+and the shell of `RUN` (and shell-form `CMD`/`ENTRYPOINT`) instructions, read by
+the shell lexer. Comments are not settings. Docker expands `$VAR` in ENV
+values: such a value is a template."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import re
 
 from .generic import merge
 from .model import DOCKER_ARG, DOCKER_ENV, Occurrence
-from .text import LineIndex, parse_shell_value
+from .shell import shell_occurrences
+from .shlex_ import Lexer
+from .templates import find_template
+from .text import LineIndex
 
-_INSTR = re.compile(r"^[ \t]*(ENV|ARG)[ \t]+", re.I | re.M)
+_INSTR = re.compile(r"^[ \t]*(ENV|ARG|RUN|CMD|ENTRYPOINT)[ \t]+", re.I | re.M)
 _PAIR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(=?)")
 
 
@@ -28,53 +32,58 @@ def _logical_end(text: str, start: int) -> int:
         return nl
 
 
+def _env_pairs(text: str, li: LineIndex, instr: str, pos: int, end: int, occs: list) -> None:
+    first = True
+    while pos < end:
+        # Skip blanks and line continuations between pairs.
+        while pos < end and text[pos] in " \t\r\n\\":
+            pos += 1
+        nm = _PAIR_NAME.match(text, pos, end)
+        if not nm:
+            break
+        name, eq = nm.group(1), nm.group(2)
+        npos = nm.start(1)
+        pos = nm.end()
+        value = template = vstart = None
+        has_value = False
+        if eq:
+            vstart = pos
+            w = Lexer(text, pos, end).word(pos)
+            value, template, has_value = w.value, w.template, True
+            pos = w.end  # `NAME=` followed by a blank: an empty value
+            if text[vstart:vstart + 1] in "'\"":
+                vstart += 1
+        elif instr == "ENV" and first:
+            # Legacy `ENV NAME value with spaces`: the rest is the value.
+            rest = text[pos:end]
+            if rest.strip():
+                vstart = pos + (len(rest) - len(rest.lstrip(" \t")))
+                value = " ".join(part.strip(" \t\r\\") for part in rest.split("\n")).strip()
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    value = value[1:-1]
+                has_value = True
+                template = find_template(value)
+            pos = end
+        first = False
+        if name.startswith("METAFLOW_"):
+            line, col = li.pos(npos)
+            o = Occurrence(name=name, line=line, column=col,
+                           context=DOCKER_ENV if instr == "ENV" else DOCKER_ARG,
+                           value=value, has_value=has_value, template=template)
+            if vstart is not None and has_value:
+                o.value_line, o.value_column = li.pos(vstart)
+            occs.append(o)
+
+
 def scan_dockerfile(text: str, li: LineIndex) -> list:
-    occs = []
+    occs: list = []
     for m in _INSTR.finditer(text):
         instr = m.group(1).upper()
         end = _logical_end(text, m.end())
-        pos = m.end()
-        first = True
-        while pos < end:
-            # Skip blanks and line continuations between pairs.
-            while pos < end and text[pos] in " \t\r\n\\":
-                pos += 1
-            nm = _PAIR_NAME.match(text, pos, end)
-            if not nm:
-                break
-            name, eq = nm.group(1), nm.group(2)
-            npos = nm.start(1)
-            pos = nm.end()
-            value = None
-            has_value = False
-            vstart = None
-            if eq:
-                vstart = pos
-                value, pos = parse_shell_value(text[:end], pos)
-                has_value = value is not None
-            elif instr == "ENV" and first:
-                # Legacy `ENV NAME value with spaces`: the rest is the value.
-                rest = text[pos:end]
-                if rest.strip():
-                    vstart = pos + (len(rest) - len(rest.lstrip(" \t")))
-                    value = " ".join(
-                        part.strip(" \t\r\\") for part in rest.split("\n")
-                    ).strip()
-                    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                        value = value[1:-1]
-                    has_value = "$" not in value
-                    if not has_value:
-                        value = None
-                pos = end
-            first = False
-            if name.startswith("METAFLOW_"):
-                line, col = li.pos(npos)
-                o = Occurrence(
-                    name=name, line=line, column=col,
-                    context=DOCKER_ENV if instr == "ENV" else DOCKER_ARG,
-                    value=value, has_value=has_value,
-                )
-                if vstart is not None:
-                    o.value_line, o.value_column = li.pos(vstart)
-                occs.append(o)
-    return merge(text, li, occs)
+        if "METAFLOW_" not in text[m.end():end]:
+            continue
+        if instr in ("ENV", "ARG"):
+            _env_pairs(text, li, instr, m.end(), end, occs)
+        elif not text.startswith("[", m.end()):  # exec form runs no shell
+            shell_occurrences(text, li, m.end(), end, out=occs)
+    return merge(text, li, occs, fallback_context=None)

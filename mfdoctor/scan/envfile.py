@@ -1,11 +1,16 @@
-"""`.env` files (dotenv syntax) and shell scripts (`export NAME=value`)."""
+"""`.env` files (dotenv syntax) and shell scripts (read by the shell lexer).
+
+A name in a comment, or anywhere else than a `NAME=value` line, is not a
+setting of an env file: it is not reported."""
 
 from __future__ import annotations
 
 import re
 
 from .generic import merge
-from .model import ENV_FILE, SHELL, Occurrence
+from .model import ENV_FILE, Occurrence
+from .shell import shell_occurrences
+from .templates import find_template
 from .text import LineIndex
 
 # [export ]NAME=VALUE at the start of a line.
@@ -44,17 +49,19 @@ def scan_env(text: str, li: LineIndex) -> list:
         name = m.group(1)
         line, col = li.pos(m.start(1))
         vline, vcol = li.pos(m.end())
+        value = _dotenv_value(text, m.end())
+        # python-dotenv and compose expand ${VAR} except in single quotes.
+        literal = text.startswith("'", m.end())
         occs.append(
             Occurrence(
                 name=name, line=line, column=col, context=ENV_FILE,
-                value=_dotenv_value(text, m.end()), has_value=True,
+                value=value, has_value=True,
                 value_line=vline, value_column=vcol,
+                template=None if literal else find_template(value),
             )
         )
-    return merge(text, li, occs)
+    return merge(text, li, occs, fallback_context=None)
 
 
 def scan_shell(text: str, li: LineIndex) -> list:
-    # Every `NAME=word` (after export/declare/local, at the start of a command,
-    # or as a prefix assignment) is read as the shell reads the word.
-    return merge(text, li, [], fallback_context=SHELL)
+    return merge(text, li, shell_occurrences(text, li), fallback_context=None)

@@ -4,7 +4,7 @@ that no structured parser claimed: `NAME=value` inside any text (a
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from .model import ASSIGN, Occurrence
 from .text import NAME_RE, LineIndex, glued_left, is_prefix_only, parse_shell_value
@@ -44,11 +44,14 @@ def merge(
     li: LineIndex,
     structured: Iterable[Occurrence],
     fallback_context: Optional[str] = ASSIGN,
+    keep: Optional[Callable[[int], bool]] = None,
 ) -> list:
     """Every name hit in `text`, as the structured occurrence found at that
     line for that name when there is one, else as an assignment/mention.
 
-    `fallback_context` None: never read values from plain text (Python)."""
+    `fallback_context` None: a name no structured reading claimed is not a
+    setting (a comment, a message, an identifier): it is dropped. `keep(offset)`
+    False drops such a name too (a YAML comment, a CI expression)."""
     pending = {}
     for occ in structured:
         pending.setdefault((occ.line, occ.name), []).append(occ)
@@ -69,6 +72,8 @@ def merge(
                 occ.column = col
                 out.append(occ)
                 continue
+        if fallback_context is None or (keep is not None and not keep(start)):
+            continue
         occ = Occurrence(name=name, line=line, column=col)
         if fallback_context:
             got = assignment_value(text, start, end)

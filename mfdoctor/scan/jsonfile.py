@@ -12,9 +12,10 @@ import json
 import re
 from json.decoder import scanstring
 
-from .. import ids
+from .. import bounds, ids
 from .generic import merge
 from .model import CONFIG_KEY, JSON_KEY, FileProblem, Occurrence
+from .templates import find_template
 from .text import LineIndex
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -99,7 +100,16 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
     occs: list = []
     config_path = is_metaflow_config_path(path) if forced is None else forced
     try:
-        data = json.loads(text)
+        # Fails where Metaflow's json.load fails (nesting, 4,300-digit integers).
+        data = bounds.loads(text, bounds.METAFLOW_FILE_JSON_DEPTH)
+    except bounds.JSONLimitError as e:
+        problems.append(FileProblem(
+            ids.CONFIG_FILE_INVALID, "error",
+            "Metaflow would fail to read this config file: %s" % e,
+            fix="Flatten the file: Metaflow's settings are flat values.",
+        ) if config_path else FileProblem(
+            ids.LINT_PARSE_ERROR, "warning", "JSON not read (%s): names found by text only" % e))
+        return merge(text, li, occs)
     except json.JSONDecodeError as e:
         if config_path:
             problems.append(FileProblem(
@@ -130,7 +140,8 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
             line=1, column=1, fix="Make the file a JSON object: {\"METAFLOW_...\": ...}",
         ))
     try:
-        members = json_members(text)
+        # A recursive reader: deep files only through the bounded stack below.
+        members = json_members(text) if bounds.json_depth(text) <= bounds.ANALYSIS_DEPTH else []
     except (RecursionError, IndexError, AttributeError, ValueError):
         members = []
     top_keys = [m for m in members if m[0] == 0] if isinstance(data, dict) else []
@@ -153,9 +164,13 @@ def scan_json(text: str, li: LineIndex, problems: list, path: str, result, force
                 continue
         if _FULL_NAME.fullmatch(key):
             vline, vcol = li.pos(vpos)
+            is_config = depth == 0 and looks_config
             occs.append(Occurrence(
                 name=key, line=line, column=col,
-                context=CONFIG_KEY if depth == 0 and looks_config else JSON_KEY,
-                value=value, has_value=True, value_line=vline, value_column=vcol,
+                context=CONFIG_KEY if is_config else JSON_KEY,
+                value=value, has_value=True, value_line=vline, value_column=vcol + isinstance(value, str),
+                # Metaflow reads a config file's values as they are; elsewhere a
+                # `{nonce}` field is a harness's format placeholder (test contexts).
+                template=find_template(value, format_fields=not config_path) if isinstance(value, str) else None,
             ))
     return merge(text, li, occs)

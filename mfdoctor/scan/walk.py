@@ -18,6 +18,7 @@ import os
 import re
 import selectors
 import shutil
+import stat
 import subprocess
 from typing import Iterator, List, Optional, Tuple
 
@@ -62,6 +63,19 @@ def plain_walk(directory: str, errors: list) -> List[str]:
     return out
 
 
+def regular_only(paths: List[str]) -> List[str]:
+    """The paths that are regular files (symlinks followed): a FIFO, device or socket
+    is never handed to a reader, in either listing mode."""
+    out = []
+    for p in paths:
+        try:
+            if stat.S_ISREG(os.stat(p).st_mode):
+                out.append(p)
+        except OSError:
+            out.append(p)  # unreadable or gone: the reader reports it
+    return out
+
+
 def list_files(directory: str) -> Tuple[List[str], bool, list]:
     """(files, listed by git, [(path, reason)] for directories that could not
     be read)."""
@@ -100,7 +114,10 @@ class GrepHits:
         self.errors: List[Tuple[str, str]] = []
 
     def _cmd(self, batch: List[str]) -> List[str]:
-        return [self.grep, "-l", "-I", "--null", "--line-buffered", "-F", "-e", "METAFLOW_", "--"] + batch
+        # -D skip: a FIFO, device or socket among the paths is never opened (grep would
+        # block on a FIFO forever, or read /dev/zero to the end of time).
+        return [self.grep, "-l", "-I", "-D", "skip", "--null", "--line-buffered", "-F", "-e",
+                "METAFLOW_", "--"] + batch
 
     def __iter__(self) -> Iterator[str]:
         if not self.paths:

@@ -22,7 +22,9 @@ import pytest
 from mfdoctor.checks.user import check_user, identity_chain, name_warnings
 from mfdoctor.config import resolve
 from mfdoctor.findings import ERROR, OK, WARNING
-from mfdoctor.redact import fingerprint
+from mfdoctor.redact import enable_fingerprints, fingerprint
+
+TOKEN_NAME = "METAFLOW_PRODUCTION_TOKEN"
 
 try:
     from . import mf_oracle
@@ -115,7 +117,7 @@ def test_identity_matches_metaflow(layout):
             kinds["unknown"] += 1
         elif v["identity"][0] == "production":
             assert f.severity == OK and f.detail["identity_type"] == "production"
-            assert f.detail["fingerprint"] == v["identity"][1]
+            assert "fingerprint" not in f.detail  # off unless --fingerprints
             kinds["production"] += 1
         else:
             assert f.severity == OK and f.detail["identity"] == v["identity"][1], (c, v, f.message)
@@ -201,8 +203,16 @@ def test_production_token_is_redacted(tmp_path):
     token = "super-secret-production-token"
     fs = check_user(_res(tmp_path, {"METAFLOW_PRODUCTION_TOKEN": token, "USER": "root"}))
     f = _decisive(fs)
-    assert f.severity == OK and f.detail["fingerprint"] == fingerprint(token)
+    assert f.severity == OK and "fingerprint" not in f.detail  # off by default
     assert token not in json.dumps([x.to_dict() for x in fs])
+    enable_fingerprints()
+    try:
+        f = _decisive(check_user(_res(tmp_path, {"METAFLOW_PRODUCTION_TOKEN": token, "USER": "root"})))
+        want, other = fingerprint(TOKEN_NAME, token), fingerprint("OTHER", token)
+    finally:
+        enable_fingerprints(False)
+    assert f.detail["fingerprint"] == want != other
+    assert f.detail["fingerprint"].startswith(("scrypt:", "pbkdf2:"))
     chain = identity_chain({"METAFLOW_PRODUCTION_TOKEN": token})
     assert token not in json.dumps(chain["chain"])
 

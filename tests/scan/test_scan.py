@@ -35,7 +35,7 @@ def test_env_file():
         ("METAFLOW_DEBUG_S3CLIENT", 2, 8, "env-file", "no"),
         ("METAFLOW_USER", 3, 1, "env-file", "a b"),
         ("METAFLOW_X", 4, 1, "env-file", "plain value"),
-        ("METAFLOW_COMMENTED", 5, 3, "assignment", "1"),
+        # A comment is not a setting.
         ("METAFLOW_ESC", 6, 1, "env-file", "a\nb"),
     ]
     first = r.occurrences[0]
@@ -53,11 +53,13 @@ def test_shell_script_and_crlf_is_kept():
         ("METAFLOW_A", 2, 8, "shell", "1"),
         ("METAFLOW_B", 2, 21, "shell", "x y"),
         ("METAFLOW_RUN_MAX_WORKERS", 3, 1, "shell", "4"),
-        ("METAFLOW_C", 4, 8, "mention", None),
+        ("METAFLOW_C", 4, 8, "shell-read", None),
     ]
-    assert got[4] == ("METAFLOW_D", 4, 22, "mention", None)
-    # A $-expansion is not a value the lint can know.
-    assert got[5] == ("METAFLOW_E", 5, 8, "shell", None)
+    # ${X-default} reads X (with a default); it does not set it.
+    assert got[4] == ("METAFLOW_D", 4, 22, "shell-read", None)
+    # A $-expansion is kept as written, and is the value's template.
+    assert got[5] == ("METAFLOW_E", 5, 8, "shell", "$HOME/x")
+    assert r.occurrences[5].template == "$HOME"
     # bash keeps the \r of a CRLF line in the value.
     assert got[6] == ("METAFLOW_F", 6, 8, "shell", "crlf\r")
 
@@ -77,7 +79,7 @@ def test_dockerfile_env_arg_and_run():
         ("METAFLOW_LEGACY", 4, 5, "dockerfile-env", "some value"),
         ("METAFLOW_PROFILE", 5, 5, "dockerfile-arg", None),
         ("METAFLOW_X", 6, 5, "dockerfile-arg", "1"),
-        ("METAFLOW_Y", 7, 12, "assignment", "2"),
+        ("METAFLOW_Y", 7, 12, "shell", "2"),
     ]
 
 
@@ -123,13 +125,13 @@ def test_yaml_all_shapes():
     assert got == {
         "METAFLOW_DEFAULT_DATASTORE": (2, 3, "yaml-map", "azure"),
         "METAFLOW_QUOTED": (3, 4, "yaml-map", "q v"),
-        "METAFLOW_RUN_MAX_WORKERS": (8, 18, "assignment", "4"),
+        "METAFLOW_RUN_MAX_WORKERS": (8, 18, "shell", "4"),
         "METAFLOW_USER": (16, 17, "k8s-env", "bob"),
         "METAFLOW_FROM_SECRET": (18, 17, "k8s-env", None),
         "METAFLOW_FLOW": (20, 18, "k8s-env", "x"),
         "METAFLOW_LIST": (24, 9, "yaml-list", "val"),
         "METAFLOW_QLIST": (25, 10, "yaml-list", "v 2"),
-        "METAFLOW_PASSTHROUGH": (26, 9, "mention", None),
+        "METAFLOW_PASSTHROUGH": (26, 9, "mention", None),  # compose: passed from the host
         "METAFLOW_MAP": (29, 7, "yaml-map", "3"),
         "METAFLOW_NULL": (30, 7, "yaml-map", None),
     }
@@ -210,7 +212,7 @@ def test_json_member_parser_agrees_with_json(text):
         assert text[kpos] == '"' and json.loads(text[kpos:text.index('"', kpos + 1) + 1]) == key
 
 
-def test_python_reads_sets_and_mentions():
+def test_python_reads_and_sets():
     text = ('import os\nx = os.environ["METAFLOW_A"]\nos.environ["METAFLOW_B"] = "v"\n'
             'os.getenv("METAFLOW_C", "d")\nos.environ.get("METAFLOW_D")\n'
             'os.environ.setdefault("METAFLOW_E", "e")\n'
@@ -225,19 +227,16 @@ def test_python_reads_sets_and_mentions():
         ("METAFLOW_D", 5, 17, "python-read", None),
         ("METAFLOW_E", 6, 24, "python-set", "e"),
         ("METAFLOW_F", 7, 9, "python-set", "f"),
-        ("METAFLOW_G", 7, 28, "python-set", None),
+        ("METAFLOW_G", 7, 28, "python-set", 1),
         ("METAFLOW_H", 8, 25, "assignment", "h"),
-        ("METAFLOW_I", 9, 3, "mention", None),
-        ("METAFLOW_J", 10, 10, "python-set", "j"),
+        # A comment, a bare dict(...) (not an environment) and a message are not settings;
         # METAFLOW_K_%s is a prefix being built, not a name.
-        ("METAFLOW_L", 12, 8, "mention", None),
     ]
 
 
-def test_python_syntax_error_falls_back():
+def test_python_syntax_error_falls_back_to_accesses_by_text():
     r = scan_text('print "METAFLOW_X"\nos.environ["METAFLOW_Y"] = "1"\n', "python", "old.py")
-    assert [o.name for o in r.occurrences] == ["METAFLOW_X", "METAFLOW_Y"]
-    assert all(o.context == "mention" for o in r.occurrences)
+    assert [(o.name, o.line, o.column) for o in r.occurrences] == [("METAFLOW_Y", 2, 13)]
     assert [p.check for p in r.problems] == ["lint.parse-error"]
 
 

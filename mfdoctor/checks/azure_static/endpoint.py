@@ -56,6 +56,8 @@ def check_endpoint(value, *, client_provider: Optional[str] = "azure-default",
                         key=key, location=location,
                         fix=set_value(key, example, source, location, origin),
                         suggestion=example if account_hint else None)]
+    if not isinstance(value, str):  # a number or list from a config file: as the SDK gets it
+        value = str(value)
     e = _Endpoint(value, key, location, source, origin)
     # The findings before the host is known carry no kind/account detail.
     v, out = _as_written(e, example)

@@ -7,6 +7,9 @@ import ast
 import os
 from typing import Optional
 
+from ...bounds import read_regular
+from ...pyast import parse
+
 
 class MetaflowImports:
     """Which local names mean metaflow's FlowSpec / step / secrets."""
@@ -89,15 +92,14 @@ def find_flow_files(cwd=None) -> list:
         if not os.path.isfile(path):
             continue
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            text = read_regular(path).decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if not _is_flow_text(text):
             continue
         try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError):
+            tree = parse(text, path)
+        except SyntaxError:  # TooDeep included: not read, so not discovered
             continue
         if flow_classes(tree):
             out.append(path)

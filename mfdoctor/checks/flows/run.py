@@ -10,6 +10,8 @@ from typing import Mapping, Optional, Sequence
 
 from ...findings import ERROR, INFO, OK, SKIPPED, WARNING, Finding, Location
 from ... import ids
+from ...bounds import read_regular
+from ...pyast import TooDeep, parse
 from ..keyvault_ids import DEFAULT_SECRETS_BACKENDS
 from .decorators import visit_class, visit_function
 from .discover import MetaflowImports, find_flow_files, flow_classes
@@ -20,8 +22,7 @@ from .scanner import FlowFile
 def _scan(ff: FlowFile) -> FlowScan:
     """Parse the file, visit every class and function, and add an ok finding when clean."""
     try:
-        with open(ff.path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_regular(ff.path).decode("utf-8")
     except OSError as e:
         ff.add(ERROR, "cannot read flow file %s: %s" % (ff.path, e.strerror or e), None,
                fix="check the path given to --flow")
@@ -30,7 +31,13 @@ def _scan(ff: FlowFile) -> FlowScan:
         ff.add(ERROR, "flow file %s is not UTF-8 (%s)" % (ff.path, e), None)
         return ff.scan
     try:
-        tree = ast.parse(text, filename=ff.path)
+        tree = parse(text, ff.path)
+    except TooDeep as e:
+        ff.scan.findings.append(Finding(
+            ids.FLOW_SECRETS, SKIPPED, "%s was not read: its code is %s, so its @secrets "
+            "were not checked" % (ff.path, e.msg), location=Location(ff.path),
+            fix="nothing to do if the flow runs; a generated flow file can be left out of --flow"))
+        return ff.scan
     except SyntaxError as e:
         ff.scan.findings.append(Finding(
             ids.FLOW_SECRETS, ERROR, "%s has a syntax error: %s" % (ff.path, e.msg),

@@ -9,7 +9,7 @@ import ast
 
 from ...findings import ERROR, INFO, OK, SKIPPED, WARNING
 from ...pyast import UNRESOLVED, static_value, unparsed
-from ...redact import REDACTED
+from ...redact import REDACTED, register_secret
 from .. import azure_rules as R
 from ... import ids
 from ..keyvault_ids import (AZ_KEY_VAULT, check_env_var_collisions, check_secret_id,
@@ -186,6 +186,7 @@ def visit_dict_source(ff: FlowFile, d, el, fn, ctx):
     # The inline backend carries secret values in the flow file itself: never echo them.
     env_vars = (d.get("options") or {}).get("env_vars") if isinstance(d.get("options"), dict) else None
     for v in (env_vars.values() if isinstance(env_vars, dict) else ()):
+        register_secret(v)  # every message of this file, in any form, cuts it
         if isinstance(v, str) and v:
             label = label.replace(v, REDACTED)
     bad = False
