@@ -18,6 +18,7 @@ from .cli_options import (
     Color, ExplainFormat, ReportArgs, ReportFormat, ShowFormat, state, with_globals, with_report_options,
 )
 from .render import RenderOptions, write
+from .streams import drop_stdout, finish, say, usable_streams
 from .vocabulary import PREFIX
 
 app = typer.Typer(
@@ -66,21 +67,11 @@ def _write(command: str, fmt: Enum, data, out=None, **options) -> None:
         if out is None:
             sys.stdout.flush()
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
     except OSError as exc:  # a full disk, an I/O error: the output is lost, say so (as grep)
-        _drop_stdout()
+        drop_stdout()
         _error("mfdoctor: cannot write the output: %s" % (exc.strerror or exc))
         raise typer.Exit(2)
-
-
-def _drop_stdout() -> None:
-    """Send what is left of stdout to /dev/null (the reader is gone)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, AttributeError, ValueError):
-        pass
 
 
 def _error(message: str) -> None:
@@ -106,10 +97,11 @@ def _cwd() -> str:
 
 def _version(value: bool):
     if value:
-        from .catalog import describe_source, load_catalog
+        from .catalog import load_catalog
+        from .view import catalog_source
 
         cat = load_catalog()
-        typer.echo("mfdoctor %s\nMetaflow %s\nkey catalog: %s" % (__version__, cat.version, describe_source(cat)))
+        typer.echo("mfdoctor %s\nMetaflow %s\nkey catalog: %s" % (__version__, cat.version, catalog_source(cat)))
         raise typer.Exit()
 
 
@@ -140,6 +132,11 @@ def _complete_keys(incomplete: str):
     return out
 
 
+def _verify_option():
+    return typer.Option(False, "--verify", help="Also import the installed Metaflow in a subprocess "
+                        "and report every key whose real value differs from mfdoctor's.")
+
+
 def _resolve():
     from .config import resolve
 
@@ -157,12 +154,17 @@ def show(
     fmt: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="Output format."),
     target: Optional[Target] = typer.Option(None, "--target", "-t", help="What a task on this remote target resolves (forwarded, set by Metaflow, default), and what stays behind."),
     flows: Optional[List[str]] = typer.Option(None, "--flow", help="With --target: flow file whose @environment/@kubernetes(secrets=) to apply (repeatable; default: flows in the current directory)."),
+    verify: bool = _verify_option(),
 ):
     """The effective Metaflow configuration: each key's value, where it came from, and what it overrides."""
     from .config.select import select_keys, unmatched_patterns
     from .view import Shown
 
     res = _resolve()
+    if verify:
+        from .checks.verify import verify as run_verify
+
+        res.problems.extend(run_verify(res))
     shown = Shown(res, select_keys(res, patterns or [], all_keys))
     if target is not None:
         shown = _remote_shown(res, target.value, flows, patterns, all_keys)
@@ -304,6 +306,7 @@ def check(
     vault_url: Optional[str] = typer.Option(None, "--vault-url", envvar="MFDOCTOR_AZURE_VAULT_URL", help="Key Vault base URL override."),
     storage_account_id: Optional[str] = typer.Option(None, "--storage-account-id", help="Resource id of the storage account (skips the lookup)."),
     targets: Optional[List[Target]] = typer.Option(None, "--target", "-t", help="Remote target whose tasks must get the settings that matter (repeatable; default: the flows' @kubernetes/@batch)."),
+    verify: bool = _verify_option(),
     report: ReportArgs = None,  # the report options (cli_options.REPORT_OPTIONS)
 ):
     """The CI preflight: config lint, the "Unknown user" chain, and Azure (offline rules, then live probes)."""
@@ -323,91 +326,44 @@ def check(
             targets=[t.value for t in targets or []],
         )
         settings = load_settings(_cwd(), select=report.select, ignore=report.ignore)
-        found = run_check(_resolve(), opts, settings=settings)
+        res = _resolve()
+        found = run_check(res, opts, settings=settings)
+        if verify:
+            from .checks.verify import verify as run_verify
+
+            found.add(run_verify(res))
     _emit_report(settings.filter(found), report, "check %s" % group.value)
-
-
-def _usable_streams() -> None:
-    """Standard streams that can always be written: a closed descriptor (`>&-`) is
-    reopened on /dev/null (so no file mfdoctor opens can take its number, and writing
-    never fails), and text that cannot be encoded (an undecodable byte of a file name)
-    is written as an escape instead of raising."""
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            try:
-                new = os.open(os.devnull, os.O_RDWR)
-                if new != fd:
-                    os.dup2(new, fd)
-                    os.close(new)
-            except OSError:
-                pass
-    for name, fd in (("stdout", 1), ("stderr", 2)):
-        stream = getattr(sys, name)
-        if stream is None:
-            try:
-                setattr(sys, name, open(fd, "w", closefd=False, errors="backslashreplace"))
-            except OSError:
-                pass
-        elif hasattr(stream, "reconfigure"):
-            try:
-                stream.reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
-
-
-def _finish(code) -> int:
-    """Flush stdout before the interpreter does: a reader gone by now is not an error
-    (the verdict's code stands); a full disk is (exit 2, as grep does)."""
-    code = code if isinstance(code, int) else (0 if code is None else 1)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _drop_stdout()
-    except OSError as exc:
-        _drop_stdout()
-        _say("mfdoctor: cannot write the output: %s\n" % (exc.strerror or exc))
-        return 2
-    return code
-
-
-def _say(text: str) -> None:
-    try:
-        sys.stderr.write(text)
-    except OSError:
-        pass
 
 
 def run():
     """Console-script entry: no traceback ever reaches the user."""
-    _usable_streams()
+    usable_streams()
     try:
         app(prog_name="mfdoctor")
         code = 0
     except SystemExit as exc:  # typer.Exit and click's usage errors
         code = exc.code
     except KeyboardInterrupt:
-        _say("mfdoctor: interrupted\n")
+        say("mfdoctor: interrupted\n")
         code = 130
     except BrokenPipeError:  # a reader gone while printing --help or an error
-        _drop_stdout()
+        drop_stdout()
         code = 0
     except ValueError as exc:
         from .catalog import CatalogChoiceError
 
         if not isinstance(exc, CatalogChoiceError):
             _internal_error(exc)
-        _say("mfdoctor: %s\n" % exc)
+        say("mfdoctor: %s\n" % exc)
         code = 2
     except Exception as exc:  # pragma: no cover - the last line of defence
         _internal_error(exc)
-    sys.exit(_finish(code))
+    sys.exit(finish(code))
 
 
 def _internal_error(exc: Exception) -> None:
     if os.environ.get("MFDOCTOR_DEBUG"):
         raise exc
-    _say("mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
+    say("mfdoctor: internal error: %s: %s\n(set MFDOCTOR_DEBUG=1 to see the traceback, "
          "and please report it)\n" % (type(exc).__name__, exc))
-    sys.exit(_finish(2))  # the contract's "could not run as asked": never mistaken for a verdict
+    sys.exit(finish(2))  # the contract's "could not run as asked": never mistaken for a verdict

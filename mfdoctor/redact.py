@@ -51,6 +51,16 @@ _NOT_SECRET = {
 }
 
 
+# A documentation comment that says the value holds credentials (netflixext's
+# CONDA_SRCS_AUTH_INFO: "a tuple/list of username and password").
+_SECRET_DOC = re.compile(r"\b(passwords?|passphrases?|api[ _-]?keys?|access[ _-]?tokens?|"
+                         r"auth(?:entication)?[ _-]?tokens?|client[ _-]?secrets?)\b", re.I)
+
+
+def is_secret_doc(doc: str) -> bool:
+    return bool(doc and _SECRET_DOC.search(doc))
+
+
 def is_secret_name(name: str) -> bool:
     full = name if name.upper().startswith(PREFIX) else PREFIX + name
     if full.upper() in _NOT_SECRET:

@@ -14,6 +14,10 @@ from .findings import sanitize
 from .redact import REDACTED, fingerprint, redact_text, redact_value
 
 
+# The `value` of a key mfdoctor cannot compute statically (`"known": false` says so).
+UNKNOWN = "<unknown>"
+
+
 @dataclass(frozen=True)
 class Shown:
     """What `show` renders: the resolution and the keys selected from it, in order."""
@@ -60,6 +64,11 @@ def key_dict(rk) -> dict:
         if isinstance(rk.value, dict):
             # SERVICE_HEADERS: which headers are set is useful and not secret.
             out["redacted_keys"] = sorted(str(k) for k in rk.value)
+    if getattr(rk, "unknown", None):
+        # Not statically known (computed by extension code, say): never a guessed value.
+        out["value"] = UNKNOWN
+        out["known"] = False
+        out["unknown"] = sanitize(rk.unknown)
     if rk.error:
         out["error"] = shown_error(rk)
     if rk.notes:
@@ -67,3 +76,11 @@ def key_dict(rk) -> dict:
     if rk.spec.derived_from:
         out["derived_from"] = list(rk.spec.derived_from)
     return out
+
+
+def catalog_source(cat) -> str:
+    """Where the key catalog came from, in words (`show`'s header, `--version`)."""
+    if cat.source.startswith("bundled"):
+        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was found"
+        return "bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
+    return "installed (read from %s)" % cat.data.get("package_dir", "its source")

@@ -18,6 +18,9 @@ class Source(str, Enum):
     ENV = "env"
     LOCAL = "local"  # the nearest project .metaflow/config.json
     PROFILE = "profile"  # $METAFLOW_HOME/config[_<profile>].json
+    # A config loader an extension installs (Outerbounds' init_config()) in place of the
+    # profile file: its cached or fetched remote configuration.
+    REMOTE = "remote"
     DEFAULT = "default"
     DERIVED = "derived"  # a default computed from other keys
     # Only in a remote task's view (`show --target T`):
@@ -32,5 +35,6 @@ class Source(str, Enum):
 
 # The layers a from_conf lookup tries, first hit wins (extensions apply afterwards).
 LOOKUP_ORDER = (Source.ENV, Source.LOCAL, Source.PROFILE, Source.DEFAULT)
+# (Source.REMOTE, where an extension's loader is installed, takes the place of PROFILE.)
 # Sources a user sets by hand (an environment variable or a config file).
-USER_SET = (Source.ENV, Source.LOCAL, Source.PROFILE)
+USER_SET = (Source.ENV, Source.LOCAL, Source.PROFILE, Source.REMOTE)

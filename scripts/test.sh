@@ -21,4 +21,8 @@ bash scripts/install-test-services.sh
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
+# The differential suite's venvs (real PyPI installs of several Metaflow releases and
+# extensions), built in parallel once and cached in ~/.cache/mfdoctor-venvs.
+python tests/differential/venvs.py
+
 python -m pytest -n "${MFDOCTOR_TEST_WORKERS:-2}" "$@"

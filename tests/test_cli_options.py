@@ -59,7 +59,7 @@ def test_version_names_metaflow_and_the_catalog(env, tmp_path):
     lines = p.stdout.splitlines()
     assert re.fullmatch(r"mfdoctor \d+\.\d+\.\d+", lines[0])
     assert lines[1] == "Metaflow %s" % version("metaflow")
-    assert lines[2].startswith("key catalog: read from the installed Metaflow at ") and lines[2].endswith("metaflow")
+    assert lines[2].startswith("key catalog: installed (read from ") and lines[2].endswith("metaflow)")
     p = run_mfdoctor(["--version"], dict(env, MFDOCTOR_CATALOG="bundled"), tmp_path)
     assert "key catalog: bundled snapshot of Metaflow" in p.stdout and "MFDOCTOR_CATALOG=bundled" in p.stdout
 
@@ -116,3 +116,18 @@ def test_strict_offline_does_not_fail_on_probes_not_run(env, tmp_path):
     assert skipped and all(f["detail"]["reason"] == "offline" for f in skipped)
     assert doc["summary"]["error"] == doc["summary"]["warning"] == 0, doc["findings"]
     assert p.returncode == 0 and doc["exit_code"] == 0
+
+
+def test_check_sarif_uses_relative_uris_and_reports_only_what_to_act_on(env, tmp_path):
+    (tmp_path / ".metaflow").mkdir()
+    (tmp_path / ".metaflow" / "config.json").write_text(
+        '{\n  "METAFLOW_DEFAULT_DATASTORE": "azure",\n  "METAFLOW_DATASTORE_SYSROOT_AZURE": "az://flows/"\n}\n')
+    p = run_mfdoctor(["check", "--offline", "--format", "sarif"], dict(env, USER="alice"), tmp_path)
+    run = json.loads(p.stdout)["runs"][0]
+    assert {r["level"] for r in run["results"]} <= {"error", "warning", "note"}
+    [sysroot] = [r for r in run["results"] if r["ruleId"] == "azure.sysroot"]
+    assert sysroot["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": ".metaflow/config.json", "uriBaseId": "SRCROOT"}
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert {n["associatedRule"]["id"] for n in notes} >= {"azure.credential", "azure.container"}
+    assert all(n["level"] == "note" for n in notes)  # offline: not run, nothing to warn about

@@ -79,14 +79,6 @@ class CatalogChoiceError(ValueError):
     """MFDOCTOR_CATALOG names no catalog source (the CLI prints it and exits 2)."""
 
 
-def describe_source(cat: Catalog) -> str:
-    """Where the key catalog came from, in words (`--version`, `show`'s header)."""
-    if cat.source.startswith("bundled"):
-        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was found"
-        return "bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
-    return "read from the installed Metaflow at %s" % cat.data.get("package_dir", "its source")
-
-
 def load_catalog(prefer: str = "auto") -> Catalog:
     """`auto`: the installed Metaflow if there is one, else the bundled snapshot.
 
@@ -116,7 +108,8 @@ def load_catalog(prefer: str = "auto") -> Catalog:
         except (OSError, SyntaxError, UnicodeDecodeError):
             # A broken or partial install: fall back to what we ship, and say so.
             cat = load_snapshot()
-            cat.source = "bundled (installed Metaflow at %s could not be read)" % pkg_dir
+            cat.source = "bundled (installed Metaflow %s at %s could not be read)" % (version, pkg_dir)
+            cat.installed_version = version
             return cat
     if data.get("package_dir") != pkg_dir:
         data["package_dir"] = pkg_dir

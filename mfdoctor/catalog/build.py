@@ -7,6 +7,7 @@ import os
 from ..vocabulary import PREFIX
 from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
+from .release import release_facts
 
 # Bump when the shape of the catalog data changes (invalidates caches).
 FORMAT = 10
@@ -78,6 +79,8 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
         "metaflow_version": metaflow_version(pkg_dir),
         "file_hashes": content_hashes(pkg_dir),
         "program": parse_config_source(config_src, "metaflow_config.py"),
+        # Release-dependent behaviour, read from the installed source (see catalog/release.py).
+        "release": release_facts(pkg_dir),
         "debug_options": literal_list(config_src, "DEBUG_OPTIONS"),
         "debug_doc": debug_comment(config_src),
         "plugin_categories": facts["plugin_categories"],

@@ -64,6 +64,10 @@ def _call_name(func: ast.AST) -> str:
     return name
 
 
+class Namespace(dict):
+    """A module bound to a name (`import metaflow.metaflow_config as m`): `m.X` reads X."""
+
+
 class Evaluator:
     def __init__(self, names: Mapping[str, Any], env: Mapping[str, str], cwd: str):
         self.names = names
@@ -145,6 +149,12 @@ class Evaluator:
             return True
         if isinstance(node, ast.IfExp):
             return self.eval(node.body) if self.eval(node.test) else self.eval(node.orelse)
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and isinstance(self.names.get(node.value.id), Namespace)):
+            ns = self.names[node.value.id]
+            if node.attr not in ns:
+                raise Unknown("%s.%s" % (node.value.id, node.attr))
+            return ns[node.attr]
         if isinstance(node, ast.Subscript):
             return self.eval(node.value)[self.eval(node.slice)]
         if isinstance(node, ast.Call) and not node.keywords:

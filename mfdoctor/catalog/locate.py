@@ -29,9 +29,45 @@ def find_metaflow() -> Optional[str]:
 
 
 def metaflow_version(pkg_dir: str) -> str:
+    """`metaflow/version.py` (2.11 on); else the dist-info next to the package that
+    installs it (2.9/2.10 read their version with pkg_resources; Outerbounds' fork is
+    the distribution `ob-metaflow`, so the dist is found by its files, not its name)."""
     try:
         with open(os.path.join(pkg_dir, "version.py"), encoding="utf-8") as f:
             m = _VERSION_RE.search(f.read())
-        return m.group(1) if m else "unknown"
+        if m:
+            return m.group(1)
     except OSError:
-        return "unknown"
+        pass
+    return _dist_info_version(pkg_dir) or "unknown"
+
+
+def _dist_info_version(pkg_dir: str) -> Optional[str]:
+    site = os.path.dirname(pkg_dir)
+    pkg = os.path.basename(pkg_dir)
+    try:
+        entries = sorted(e for e in os.listdir(site) if e.endswith((".dist-info", ".egg-info")))
+    except OSError:
+        return None
+    for entry in entries:
+        base = os.path.join(site, entry)
+        try:
+            with open(os.path.join(base, "top_level.txt"), encoding="utf-8") as f:
+                if pkg not in f.read().split():
+                    continue
+            meta = "METADATA" if entry.endswith(".dist-info") else "PKG-INFO"
+            with open(os.path.join(base, meta), encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if line.startswith("Version:"):
+                        return line.split(":", 1)[1].strip()
+                    if not line.strip():
+                        break
+        except OSError:
+            continue
+    return None
+
+
+def version_tuple(version: str) -> tuple:
+    """(2, 9, 15) for "2.9.15" (and "2.19.39.1"); () when it is not a release number."""
+    m = re.match(r"^(\d+(?:\.\d+)*)", version or "")
+    return tuple(int(p) for p in m.group(1).split(".")) if m else ()

@@ -10,9 +10,10 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..redact import is_secret_name
+from ..redact import is_secret_doc, is_secret_name
 from ..vocabulary import PREFIX
 from .evaluate import referenced_names
+from .parse import program_conf_ops
 
 
 def full_name(name: str) -> str:
@@ -36,6 +37,7 @@ class KeySpec:
     derived_from: list = field(default_factory=list)  # METAFLOW_ names
     condition: Optional[str] = None  # only read when this Python test holds
     line: Optional[int] = None
+    module: Optional[str] = None  # the extension module that defines it
 
     @property
     def short(self) -> str:
@@ -77,8 +79,23 @@ class Catalog:
         self.plugins: dict = data.get("plugins", {})
         self.plugin_categories: list = data.get("plugin_categories", [])
         self.extensions: list = data.get("extensions", [])
+        self.release: dict = data.get("release", {})
+        # Set when the bundled snapshot stands in for an installed release it could not read.
+        self.installed_version: Optional[str] = None
         self._keys: Optional[dict] = None
         self._kinds: Optional[dict] = None
+
+    @property
+    def supported(self) -> bool:
+        """False for a release below the oldest one mfdoctor supports (catalog/release.py)."""
+        from .release import supported  # tiny module; keeps model.py free of release rules
+
+        return supported(self.version)
+
+    @property
+    def reads_local_file(self) -> bool:
+        """Whether this release reads the project-local `.metaflow/config.json`."""
+        return bool(self.release.get("local_config", True))
 
     # -- key specs ---------------------------------------------------------
     def _spec(self, op: dict, origin: str, condition: Optional[str] = None) -> KeySpec:
@@ -93,7 +110,7 @@ class Catalog:
             default=value if literal else None,
             type=_type_of(literal, value, expr),
             choices=op.get("choices"),
-            secret=is_secret_name(name),
+            secret=is_secret_name(name) or is_secret_doc(op.get("doc", "")),
             doc=op.get("doc", ""),
             section=op.get("section", ""),
             origin=origin,
@@ -142,13 +159,14 @@ class Catalog:
                 )
             for ext in self.extensions:
                 origin = "extension:%s" % ext.get("name", ext.get("org", "?"))
+                section = "Extension %s" % ext.get("name", "")
                 for cfg in ext.get("configs", []):
-                    section = "Extension %s" % ext.get("name", "")
-                    for target, call in cfg.get("from_conf", {}).items():
-                        spec = self._spec({"key": call["key"], "target": target,
-                                           "default": call.get("default_source"), "doc": "",
-                                           "section": section, "line": call.get("line")}, origin)
-                        out.setdefault(spec.name, spec)
+                    for op in program_conf_ops(cfg.get("program", [])):
+                        spec = self._spec(dict(op, section=section), origin)
+                        spec.module = cfg.get("module")
+                        # The extension's definition is the effective one: its global
+                        # replaces core's (netflixext redefines CONDA_DEPENDENCY_RESOLVER).
+                        out[spec.name] = spec
                     for typ in cfg.get("debug_options", []):
                         name = "DEBUG_%s" % str(typ).upper()
                         out.setdefault(PREFIX + name, self._spec(

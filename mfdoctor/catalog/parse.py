@@ -81,12 +81,15 @@ def _section_at(sections: list, lineno: int) -> str:
     return title
 
 
+def _last_name(func: ast.AST) -> str:
+    """`from_conf` for `from_conf`, `metaflow_config_funcs.from_conf` and `m.from_conf`."""
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
 def _is_from_conf(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "from_conf"
-    )
+    return isinstance(node, ast.Call) and _last_name(node.func) == "from_conf"
 
 
 def _choices(source: str, node: Optional[ast.AST]):
@@ -94,12 +97,7 @@ def _choices(source: str, node: Optional[ast.AST]):
     # anything else is recorded as an opaque validator so we can say so.
     if node is None:
         return None, None
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "get_validate_choice_fn"
-        and node.args
-    ):
+    if isinstance(node, ast.Call) and _last_name(node.func) == "get_validate_choice_fn" and node.args:
         choices = _list_literal(node.args[0])
         if choices is not None:
             return choices, None
@@ -112,7 +110,7 @@ def _list_literal(node: ast.AST) -> Optional[list]:
     return value if ok and isinstance(value, list) else None
 
 
-class _Parser:
+class ConfigParser:
     def __init__(self, source: str, filename: str):
         self.source = source.splitlines(True)
         self.filename = filename
@@ -159,7 +157,8 @@ class _Parser:
                 if _is_from_conf(value):
                     op = self.conf_op(target.id, value, node.lineno)
                     return [op] if op else []
-                return [{"op": "let", "target": target.id, "expr": _src(self.source, value)}]
+                return [{"op": "let", "target": target.id, "expr": _src(self.source, value),
+                         "line": node.lineno}]
             if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
                     and _src(self.source, target.value) == "os.environ"):
                 # os.environ["AWS_DEFAULT_REGION"] = AWS_SANDBOX_REGION: fails on a non-string.
@@ -198,6 +197,7 @@ class _Parser:
             return [
                 {
                     "op": "if",
+                    "line": node.lineno,
                     "test": _src(self.source, node.test),
                     "body": self.stmts(node.body),
                     "orelse": self.stmts(node.orelse),
@@ -214,7 +214,18 @@ class _Parser:
 def parse_config_source(source: str, filename: str = "<config>") -> list:
     """The ops of a config module, in source order."""
     tree = ast.parse(source, filename)
-    return _Parser(source, filename).stmts(tree.body)
+    return ConfigParser(source, filename).stmts(tree.body)
+
+
+def program_conf_ops(ops: list) -> list:
+    """Every `conf` op of a program, branches included, in source order."""
+    out = []
+    for op in ops:
+        if op["op"] == "conf":
+            out.append(op)
+        elif op["op"] == "if":
+            out.extend(program_conf_ops(op["body"]) + program_conf_ops(op["orelse"]))
+    return out
 
 
 def debug_comment(source: str) -> str:

@@ -20,6 +20,9 @@ FILE_SOURCES = (Source.LOCAL, Source.PROFILE)
 def set_value(key: str, value: str, source: Optional[str] = None,
               location: Optional[Location] = None, origin: Optional[str] = None) -> str:
     """How to give `key` the value `value`, where it is currently set."""
+    if source == Source.REMOTE:
+        return ("%s comes from the remote configuration (%s); change it there, or override "
+                "it: export %s=%s" % (key, origin, key, shlex.quote(value)))
     if source in FILE_SOURCES and (location or origin):
         path = location.path if location else origin
         return 'set "%s": %s in %s' % (key, json.dumps(value), path)
@@ -35,6 +38,8 @@ def unset_value(key: str, source: Optional[str] = None,
         return 'remove "%s" from %s' % (key, location.path if location else origin)
     if source == Source.EXTENSION:
         return "%s is set by the Metaflow extension %s; remove it there" % (key, origin or "(unknown)")
+    if source == Source.REMOTE:
+        return "%s comes from the remote configuration (%s); remove it there" % (key, origin)
     return "unset %s" % key
 
 
@@ -48,6 +53,8 @@ def where(source: Optional[str], origin: Optional[str] = None,
         return "%s %s" % (kind, str(location) if location else (origin or "file"))
     if source == Source.EXTENSION:
         return "the Metaflow extension %s" % (origin or "")
+    if source == Source.REMOTE:
+        return "the remote configuration (%s)" % (origin or "")
     if source == Source.DERIVED:
         return "a default derived from %s" % (origin or "another key")
     if source == Source.DEFAULT:

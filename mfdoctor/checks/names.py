@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional
 
+from ..config.loader import loader_keys
 from ..findings import ERROR, INFO, WARNING, Finding, Location
 from ..suggest import TYPO, Suggester
 from ..vocabulary import PREFIX
@@ -38,6 +39,8 @@ class NameIndex:
         self.version = getattr(catalog, "version", "unknown")
         self.known = set(catalog.known_names())
         self._config = set(catalog.keys)
+        # Unprefixed profile keys an extension's config loader reads (OBP_METAFLOW_CONFIG_URL).
+        self.loader_keys = loader_keys(catalog) if hasattr(catalog, "extensions") else set()
         self._suggester: Optional[Suggester] = None
         self._kinds = None
         # "METAFLOW_RUN_" -> "run": commands whose flow Parameters click reads.
@@ -209,6 +212,8 @@ def check_config_keys(keys: Iterable, unprefixed: Iterable, duplicates: Iterable
                 "(export %s=...)" % (path, name),
             ))
     for key, line, col, _value in unprefixed:
+        if key in index.loader_keys:
+            continue  # read by the extension's loader: removing it would break the setup
         loc = Location(path, line, col)
         cand = PREFIX + key.upper() if not key.upper().startswith(PREFIX) else key.upper()
         best = cand if index.is_known(cand) else index.suggest(cand)

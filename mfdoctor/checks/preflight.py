@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from ..findings import ERROR, REASON_OFFLINE, SKIPPED, WARNING, Finding, Report
 from .. import ids
-from .azure_static import azure_applies, run_azure_static
+from .azure_static import azure_applies, has_key_vault, no_key_vault, run_azure_static
 from .flows import collect_secret_refs, find_flow_files, run_flow_checks
 from .flows.remote_decos import read_flows
 from .lint import run_lint
@@ -102,12 +102,17 @@ def _live(res, opts: CheckOptions, flows: list) -> list:
     from .azure_live import run_live, settings_from_resolution
 
     refs = collect_secret_refs(flows, res=res) if flows else []
+    secrets = list(opts.secrets) + list(refs)
+    skipped = []
+    if secrets and not has_key_vault(res):
+        # The probe would read a secret this release cannot read at all.
+        skipped, secrets = [no_key_vault(res, ids.AZURE_KEYVAULT, SKIPPED)], []
     live = settings_from_resolution(
         res,
-        secrets=list(opts.secrets) + list(refs),
+        secrets=secrets,
         management_url=opts.management_url,
         vault_url=opts.vault_url,
         storage_account_id=opts.storage_account_id,
     )
-    return run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose,
-                    progress=opts.progress)
+    return skipped + run_live(live, timeout=opts.timeout, read_only=opts.read_only, verbose=opts.verbose,
+                              progress=opts.progress)

@@ -142,6 +142,24 @@ _CHECKS = [
         "one that cannot be loaded (a syntax error, a missing module it imports) breaks "
         "every flow. Fix or uninstall the extension package.",
     ),
+    CheckInfo(
+        ids.CONFIG_RELEASE, "warning",
+        "Results that describe another Metaflow release than the one installed.",
+        "mfdoctor reads the installed Metaflow's source (2.9 and later). Below 2.9, or when "
+        "the installed source cannot be read and the bundled snapshot stands in for it, "
+        "the results describe another release than the one that will run: this says so, "
+        "and which release they describe.",
+    ),
+    CheckInfo(
+        ids.CONFIG_VERIFY, "warning",
+        "`--verify`: a key whose real value differs from mfdoctor's model.",
+        "`show --verify` and `check --verify` import the installed Metaflow in a subprocess "
+        "(same environment and directory, bounded by a timeout) and compare every key's "
+        "effective value (the `metaflow_config` global, after extensions) with mfdoctor's "
+        "static model. A difference names the key, both values and the extension or code "
+        "that explains it: trust Metaflow's value. Use it after installing an extension, "
+        "and in CI once per image.",
+    ),
     # -- lint: the files themselves ---------------------------------------------
     CheckInfo(
         ids.LINT_FILE_SKIPPED, "skipped",

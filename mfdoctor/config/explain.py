@@ -19,6 +19,7 @@ _WHY = {
     Source.ENV: "the environment variable wins over every file",
     Source.LOCAL: "the project file .metaflow/config.json wins over the profile file and the default",
     Source.PROFILE: "the profile file wins over the default",
+    Source.REMOTE: "an extension's config loader supplies this layer in place of the profile file",
     Source.EXTENSION: "extension config modules are applied after everything and replace any value",
     Source.DEFAULT: "nothing sets it, so Metaflow uses its default",
     Source.DERIVED: "nothing sets it, so its default is computed from another key",
@@ -127,6 +128,8 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
                      Source.PROFILE: res.files.profile.path, Source.EXTENSION: None}[src]
             if where:
                 layers.append({"layer": label, "origin": where, "value": None, "wins": False, "unset": True})
+    # An extension's global beats every layer: exporting a value would change nothing.
+    overridden_by = rk.origin if rk.source == Source.EXTENSION else None
     layers.append({"layer": "default", "origin": spec.default_expr or "None",
                    "value": shown_value(rk, rk.default), "wins": rk.source in (Source.DEFAULT, Source.DERIVED)})
     out = {
@@ -148,9 +151,14 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
         "derived_to": sorted(set(derived_to)),
         "layers": layers,
         "why": _WHY.get(rk.source, ""),
+        "overridden_by": overridden_by,
+        "unknown": rk.unknown,
         "files": {"local": res.files.local.path if res.files.local else None,
                   "profile": res.files.profile.path},
         "problems": [f.to_dict() for f in res.problems],
     }
-    out.update(how_to_set(name, example))
+    if overridden_by:
+        out.update(set_env=None, set_file=None)
+    else:
+        out.update(how_to_set(name, example))
     return out

@@ -56,6 +56,10 @@ class ConfigFiles:
     local: Optional[ConfigFile]  # None: no `.metaflow/` directory found upward
     local_dir: Optional[str] = None
     problems: list = field(default_factory=list)
+    local_read: bool = True  # False: this release has no project-local file at all
+    # An extension's config loader's layer, in place of the profile file (config/loader.py).
+    remote: Optional[ConfigFile] = None
+    remote_unread: bool = False  # the loader fetches it from a server mfdoctor does not reach
 
 
 # What Metaflow does when its config file is not a regular file.
@@ -251,16 +255,32 @@ def find_local_dir(cwd: str, dirname: str = ".metaflow") -> tuple:
 
 
 def config_files(env: Mapping[str, str], cwd: str, local_dir_name: str = ".metaflow",
-                 local_file_name: str = "config.json") -> ConfigFiles:
+                 local_file_name: str = "config.json", read_local: bool = True,
+                 release: str = "") -> ConfigFiles:
+    """`read_local=False`: a release without `init_local_config` (2.9 to 2.12.10): the
+    project file is not a layer, and one that exists is said to have no effect."""
     prof = profile_file(env)
     local_dir, notes = find_local_dir(cwd, local_dir_name)
     local = None
-    if local_dir is not None:
+    if local_dir is not None and read_local:
         local = read_config_file(Source.LOCAL, os.path.join(local_dir, local_file_name))
+    elif local_dir is not None:
+        path = os.path.join(local_dir, local_file_name)
+        notes = []
+        if os.path.isfile(path):
+            notes.append(Finding(
+                ids.CONFIG_NO_EFFECT, WARNING,
+                "Metaflow %s does not read project-local config files (that arrived in "
+                "2.12.15), so %s has no effect here." % (release or "(this release)", path),
+                fix="Move its keys to the profile file or the environment, or upgrade Metaflow.",
+                location=Location(path),
+            ))
+        local_dir = None
     problems = list(notes) + prof.problems + (local.problems if local else [])
     return ConfigFiles(
         home=os.path.expanduser(env.get("METAFLOW_HOME", DEFAULT_HOME)),
         profile=prof, local=local, local_dir=local_dir, problems=problems,
+        local_read=read_local,
     )
 
 

@@ -22,8 +22,11 @@ from ..catalog.model import literal_value
 from ..findings import ERROR, Finding, Location
 from ..vocabulary import PREFIX, Source
 from .coerce import coerce
+from .extensions import run_extension_configs
 from .files import ConfigFiles, config_files, register_secrets
+from .loader import apply_config_loader
 from .plugin_list import enabled_plugins
+from .release_notes import release_problems
 
 
 @dataclass
@@ -49,6 +52,9 @@ class ResolvedKey:
     error: Optional[str] = None
     notes: list = field(default_factory=list)
     is_default: bool = True
+    # Set when mfdoctor cannot compute the value statically: why, and where the code is
+    # (`value` is then None and means "not known", never "unset").
+    unknown: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -104,9 +110,10 @@ def set_layers(env: Mapping[str, str], files: ConfigFiles, name: str) -> list:
     out = []
     if name in env:
         out.append(LayerValue(Source.ENV, name, env[name]))
-    for cf, src in ((files.local, Source.LOCAL), (files.profile, Source.PROFILE)):
+    profile = files.remote if getattr(files, "remote", None) is not None else files.profile
+    for cf in (files.local, profile):
         if cf is not None and cf.data is not None and name in cf.data:
-            out.append(LayerValue(src, cf.path, cf.data[name], cf.location_of(name)))
+            out.append(LayerValue(cf.kind, cf.path, cf.data[name], cf.location_of(name)))
     return out
 
 
@@ -122,7 +129,10 @@ class _Replayer:
         self.specs = catalog.keys
 
     # -- one from_conf -------------------------------------------------
-    def from_conf(self, key: str, target: str, default_expr: Optional[str], choices) -> ResolvedKey:
+    def from_conf(self, key: str, target: str, default_expr: Optional[str], choices,
+                  evaluator: Optional[Evaluator] = None, where: Optional[tuple] = None) -> ResolvedKey:
+        """One from_conf call; `evaluator` is the calling module's namespace (an
+        extension's), `where` its (module, line) for values it computes."""
         name = PREFIX + key
         spec = self.specs.get(name)
         if spec is None:  # a key only an if-branch or extension defines
@@ -135,7 +145,7 @@ class _Replayer:
         failure = None
         if default_expr is not None:
             try:
-                default = self.eval(default_expr)
+                default = (evaluator or self.eval)(default_expr)
             except Unknown as exc:
                 default_known = False
                 notes.append("default `%s` could not be evaluated statically (%s)" % (default_expr, exc))
@@ -158,6 +168,10 @@ class _Replayer:
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
+        if not default_known and not layers and failure is None:
+            module, line = where or ("metaflow_config", spec.line)
+            rk.unknown = "default computed by %s code (%s, line %s: %s)" % (
+                "extension" if where else "Metaflow", module, line, " ".join(default_expr.split()))
         if source == Source.DEFAULT:
             rk.is_default = True
         elif source == Source.DERIVED:
@@ -290,39 +304,18 @@ class _Replayer:
                     toggles.setdefault(name[len("TOGGLE_"):].lower(), []).extend(value or [])
         return overrides, toggles
 
-    def extensions(self) -> None:
-        """Extension config modules, in Metaflow's load order (see catalog/extensions/)."""
-        for ext in self.catalog.extensions:
-            for cfg in ext.get("configs", []):
-                path = cfg.get("path") or ext.get("name", "extension")
-                # The module's own from_conf calls run while it is imported...
-                calls = sorted(cfg.get("from_conf", {}).items(), key=lambda kv: kv[1].get("line") or 0)
-                for target, call in calls:
-                    self.from_conf(call["key"], target, call.get("default_source"), None)
-                # ...then metaflow_config extends DEBUG_OPTIONS (making DEBUG_<X> keys) and
-                # copies the module's other globals over its own, replacing any value.
-                for typ in cfg.get("debug_options", []):
-                    key = "DEBUG_%s" % str(typ).upper()
-                    self.from_conf(key, key, "False", None)
-                for target, value in cfg.get("literals", {}).items():
-                    self.extension_value(target, value, path)
-                for target, expr in cfg.get("expressions", {}).items():
-                    try:
-                        self.extension_value(target, self.eval(expr), path)
-                    except (Unknown, EvalError) as exc:
-                        self.extension_value(target, None, path, "set by %s to `%s`, not statically "
-                                             "known (%s)" % (path, expr, exc))
+    def key_for_target(self, target: str) -> Optional[ResolvedKey]:
+        return self.key_of(target) or self.keys.get(full_name(target))
 
-    def extension_value(self, target: str, value: Any, path: str, note: Optional[str] = None) -> None:
-        self.ns[target] = value
-        rk = self.key_of(target) or self.keys.get(full_name(target))
+    def extension_value(self, target: str, value: Any, path: str, unknown: Optional[str] = None) -> None:
+        """An extension module's global replaces the key's value (or makes it unknown)."""
+        rk = self.key_for_target(target)
         if rk is None:
             return  # a helper name in the extension module, not a config key
         rk.layers.insert(0, LayerValue(Source.EXTENSION, path, value))
         rk.value, rk.raw, rk.source, rk.origin, rk.error = value, value, Source.EXTENSION, path, None
         rk.is_default = False
-        if note:
-            rk.notes.append(note)
+        rk.unknown = unknown
 
 
 def _plugin_list_error(category: str, value: Any, names: list) -> Optional[str]:
@@ -369,14 +362,17 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     local_dir = _literal_str(constants.get("DATASTORE_LOCAL_DIR"), ".metaflow")
     local_file = _literal_str(constants.get("LOCAL_CONFIG_FILE"), "config.json")
     if files is None:
-        files = config_files(env, cwd, local_dir, local_file)
+        files = config_files(env, cwd, local_dir, local_file, read_local=catalog.reads_local_file,
+                             release=catalog.version)
+        apply_config_loader(catalog, env, files)
     register_secrets(env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)
     rep.enabled_plugins()
-    rep.extensions()
-    return Resolution(catalog, env, cwd, files, rep.keys,
-                      cwd_problems + list(files.problems) + _extension_problems(catalog))
+    ext_findings = run_extension_configs(rep)
+    problems = (cwd_problems + release_problems(catalog) + list(files.problems)
+                + _extension_problems(catalog) + ext_findings)
+    return Resolution(catalog, env, cwd, files, rep.keys, problems)
 
 
 def _extension_problems(catalog: Catalog) -> list:

@@ -95,8 +95,12 @@ def render(info: dict, console: Console, width=None) -> None:
     for n in key.get("notes", []):
         p("  note: %s" % n)
     p("")
-    p("  set it in the environment:  %s" % info["set_env"])
-    p("  or in a config file:        %s" % info["set_file"])
+    if info.get("set_env"):
+        p("  set it in the environment:  %s" % info["set_env"])
+        p("  or in a config file:        %s" % info["set_file"])
+    else:
+        p("  the Metaflow extension %s sets it, replacing any environment or config-file "
+          "value: change it there" % info.get("overridden_by"))
     p(Text("    (project: %s; profile: %s)" % (info["files"]["local"] or "<repo>/.metaflow/config.json",
                                               info["files"]["profile"]), style="dim"))
 

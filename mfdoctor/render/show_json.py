@@ -14,7 +14,10 @@ def show_document(res, keys) -> dict:
     files = res.files
     return {
         "schema": SCHEMA,
-        "metaflow": {"version": res.catalog.version, "catalog": res.catalog.source},
+        # "supported": false below the oldest release mfdoctor supports; "local_read":
+        # false for a release that reads no project-local file (files.local is then null).
+        "metaflow": {"version": res.catalog.version, "catalog": res.catalog.source,
+                     "supported": res.catalog.supported, "local_read": files.local_read},
         "files": {
             "profile": files.profile.to_dict(),
             "local": files.local.to_dict() if files.local is not None else None,

@@ -13,12 +13,12 @@ import sys
 from typing import List, Optional
 
 from ..redact import fingerprint, printable
-from ..view import Shown, shown_error, shown_value
+from ..view import UNKNOWN, Shown, catalog_source, shown_error, shown_value
 from ..vocabulary import Source
 from .layout import Line, fit_columns, output_width, plain, wrap, wrap_text
 
 _SOURCE_STYLE = {
-    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green",
+    Source.ENV: "bold cyan", Source.LOCAL: "bold magenta", Source.PROFILE: "bold green", Source.REMOTE: "bold green",
     Source.EXTENSION: "bold yellow", Source.DEFAULT: "dim", Source.DERIVED: "blue",
     Source.FORWARDED: "bold cyan", Source.METAFLOW: "yellow", Source.FLOW: "bold magenta",
 }
@@ -41,17 +41,18 @@ def header(res) -> str:
     pname = " (profile %s)" % prof.profile if prof.profile else ""
     ptxt = "%s%s%s" % (prof.path, pname, "" if prof.exists else " (not found)")
     local = res.files.local
-    if local is None:
+    if not getattr(res.files, "local_read", True):
+        ltxt = "not read (Metaflow %s has no project-local config file)" % res.catalog.version
+    elif local is None:
         ltxt = "none (no .metaflow/ directory above %s)" % res.cwd
     else:
         ltxt = "%s%s" % (local.path, "" if local.exists else " (not found)")
     cat = res.catalog
-    if cat.source.startswith("bundled"):
-        why = cat.source[len("bundled"):].strip(" ()") or "no installed Metaflow was read"
-        mf = "key catalog: bundled snapshot of Metaflow %s (%s)" % (cat.version, why)
-    else:
-        mf = "Metaflow %s, key catalog: installed (read from %s)" % (
-            cat.version, cat.data.get("package_dir", "its source"))
+    mf = "key catalog: %s" % catalog_source(cat)
+    if not cat.source.startswith("bundled"):
+        mf = "Metaflow %s, %s" % (cat.version, mf)
+    if not cat.supported:
+        mf += "\nMetaflow %s is below the oldest release mfdoctor supports: results may be wrong" % cat.version
     return "Profile file: %s\nLocal file:   %s\n%s" % (printable(ptxt), printable(ltxt), printable(mf))
 
 
@@ -119,7 +120,7 @@ def _keys(res, keys, show_all: bool, width: Optional[int], remote) -> List[Line]
         return out
     rows = []
     for rk in keys:
-        value = _fmt(shown_value(rk, rk.value))
+        value = UNKNOWN if rk.unknown else _fmt(shown_value(rk, rk.value))
         if rk.value is None and rk.source == Source.METAFLOW:
             value = "(per task)"  # Metaflow computes it when the task starts
         extra = ""
@@ -150,6 +151,8 @@ def _table(rows) -> List[Line]:
         line.append((_cell(rk.source, ws), _SOURCE_STYLE.get(rk.source, "")))
         line.append(("  %s" % printable(rk.origin), ""))
         out.append(line)
+        if rk.unknown:
+            out.append([(" " * (wk + 2) + "? %s" % printable(rk.unknown), "yellow")])
         if rk.error:
             out.append([(" " * (wk + 2) + "✗ %s" % printable(shown_error(rk)), "red")])
         for o in rk.overrides:
@@ -198,6 +201,9 @@ def _fitted(rows, width: int) -> List[Line]:
         out += fit_columns([([(rk.name, "")], wk), (vsegs, wv),
                             ([(rk.source, _SOURCE_STYLE.get(rk.source, ""))], ws),
                             ([(_origin(rk, rk.origin), "")], wo)])
+        if rk.unknown:
+            out += wrap_text("? %s" % printable(rk.unknown), width, indent=" " * (wk + 2),
+                             hang=" " * (wk + 4), style="yellow")
         if rk.error:
             out += wrap_text("✗ %s" % printable(shown_error(rk)), width, indent=" " * (wk + 2),
                              hang=" " * (wk + 4), style="red")
@@ -218,6 +224,8 @@ def _stacked(rows, width: int) -> List[Line]:
         origin = _origin(rk, rk.origin)
         out += wrap([("source: ", "dim"), (rk.source, _SOURCE_STYLE.get(rk.source, "")),
                      ("  " + origin if origin else "", "")], width, indent="    ", hang=" " * 12)
+        if rk.unknown:
+            out += wrap_text("? %s" % printable(rk.unknown), width, indent="    ", hang=" " * 6, style="yellow")
         if rk.error:
             out += wrap_text("✗ %s" % printable(shown_error(rk)), width, indent="    ", hang=" " * 6, style="red")
         for o in rk.overrides:

@@ -124,6 +124,19 @@ class ClickModule:
         cmd.update(var=fn.name, params=params, helpers=helpers, line=fn.lineno)
         return cmd
 
+    @staticmethod
+    def _sources(cmd: dict, value: ast.AST) -> None:
+        """`sources=[cli]` (2.12.39 on) or `sources=[cli] + plugins.get_plugin_cli()`
+        (2.9 to 2.12.35): the call adds every plugin `cli` group, as `lazy_sources` does."""
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            ClickModule._sources(cmd, value.left)
+            ClickModule._sources(cmd, value.right)
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            cmd["sources"].extend(n for n in (dotted(e) for e in value.elts) if n)
+        elif isinstance(value, ast.Call) and (dotted(value.func) or "").split(".")[-1] in (
+                "get_plugin_cli", "get_plugin_cli_path"):
+            cmd["lazy_sources"] = True
+
     def _command_kwargs(self, cmd: dict, call: Optional[ast.Call]) -> None:
         cmd.setdefault("name", None)
         cmd["lazy_subcommands"], cmd["sources"], cmd["lazy_sources"] = {}, [], False
@@ -143,8 +156,8 @@ class ClickModule:
                 ok, val = literal_json(kw.value)
                 if ok and isinstance(val, dict):
                     cmd["lazy_subcommands"] = {k: v for k, v in val.items() if isinstance(v, str)}
-            elif kw.arg == "sources" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                cmd["sources"] = [n for n in (dotted(e) for e in kw.value.elts) if n]
+            elif kw.arg == "sources":
+                self._sources(cmd, kw.value)
             elif kw.arg == "lazy_sources":
                 cmd["lazy_sources"] = True
             elif kw.arg == "add_help_option":

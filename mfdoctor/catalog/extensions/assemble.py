@@ -22,6 +22,8 @@ from ..plugins import desc_var, module_plugin_descs, plugin_categories, unique_n
 from ..pysource import module_name, try_parse_file
 from .discover import EXT_PKG, discover_packages
 from .interpret import Assignments, is_key_name
+from .loader import find_config_loader
+from .program import parse_extension_program
 
 # Defaults as in Metaflow 2.19; read from the installed source when we have it.
 _DEFAULT_CONFIG_RE = r"^mfextinit_[a-zA-Z0-9_-]+\.py$"
@@ -99,6 +101,13 @@ def parse_config_module(path: str, module: str, roots: dict) -> dict:
     )
     if special_expr:
         out["special_expressions"] = special_expr
+    # The module as a program the resolver replays (program.py): the source of truth
+    # for values; the summaries above describe what it defines.
+    imported = {n: v for n, v in list(out["literals"].items()) + list(special.items()) if n in a.imports}
+    try:
+        out["program"] = parse_extension_program(source, path, imported)
+    except (SyntaxError, ValueError):
+        out["program"] = []
     return out
 
 
@@ -214,6 +223,12 @@ def extension_configs(
         for org in orgs:
             root = next((r for r, rel in pkg["files"] if rel.split("/")[1:2] == [org]), None)
             entry = _entry(pkg, org, root, [msg for o, msg in errors if o in (None, org)])
+            for r, rel in pkg["files"]:
+                if rel == "%s/%s/__init__.py" % (EXT_PKG, org):
+                    loader = find_config_loader(os.path.join(os.path.dirname(r), rel),
+                                                "%s.%s" % (EXT_PKG, org), roots)
+                    if loader:
+                        entry["config_loader"] = loader
             for r, rel in found.get(("config", org), []):
                 path = os.path.join(os.path.dirname(r), rel)
                 entry["config_paths"].append(path)

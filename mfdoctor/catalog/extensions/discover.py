@@ -227,7 +227,9 @@ def extension_source_files(env=None, search_path: Optional[List[str]] = None) ->
     for pkg in discover_packages(env=env, search_path=search_path):
         for root, rel in pkg["files"]:
             parts = rel.split("/")
-            if len(parts) >= 4 and parts[2] in ("config", "plugins") and rel.endswith(".py"):
+            # The org package's own __init__.py too: it may install a config loader.
+            if (len(parts) >= 4 and parts[2] in ("config", "plugins") and rel.endswith(".py")) or (
+                    len(parts) == 3 and parts[2] == "__init__.py"):
                 files.append(os.path.join(os.path.dirname(root), rel))
     return sorted(files)
 

@@ -17,7 +17,7 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlparse
 
@@ -28,6 +28,7 @@ from ...ids import AZURE_CONTAINER
 from . import errors as E
 from .deadline import Deadline, WAITING_HINT
 from .settings import ENDPOINT_KEY, SYSROOT_KEY
+from .extra_path import extra_path_listing, extra_path_text, http_status, service_view
 from .write_probe import write_probe
 
 # The Azure SDK is imported inside the functions that call it: importing this
@@ -223,37 +224,61 @@ def probe_container(task, ctx) -> list:
     kwargs = dict(retry_total=0, connection_timeout=conn_t, read_timeout=read_t)
     if s.ca_bundle_explicit:
         kwargs["connection_verify"] = s.ca_bundle_explicit
+    # Built as metaflow/plugins/azure/blob_service_client_factory.py does: the endpoint
+    # exactly as configured, extra path included.
     service = BlobServiceClient(ep.url, credential=cred.credential, **kwargs)
     cc = service.get_container_client(container)
+    seen = service_view(ep, cc.url, container)
+    if seen:
+        detail["service_container"], detail["service_prefix"] = seen
     steps = {}
     try:
-        task.set_step("reading container %s's properties" % container)
-        t = time.monotonic()
-        cc.get_container_properties()
-        steps["exists"] = round(time.monotonic() - t, 3)
+        if seen:
+            # Metaflow never reads container properties; on this URL the service would
+            # take the container's name for a blob's. Probe only what Metaflow does.
+            steps["exists"] = "skipped (the endpoint carries an extra path)"
+        else:
+            task.set_step("reading container %s's properties" % container)
+            t = time.monotonic()
+            cc.get_container_properties()
+            steps["exists"] = round(time.monotonic() - t, 3)
 
+        if seen and not ctx.read_only:
+            # What a flow run does first (upload, read back): it works on such a URL.
+            steps.update(write_probe(task, cc, prefix, ctx))
         task.set_step("listing blobs under %s/" % (prefix or ""))
         t = time.monotonic()
-        pages = cc.list_blobs(name_starts_with=(prefix + "/") if prefix else None, results_per_page=5).by_page()
-        first = next(pages, [])
+        try:
+            pages = cc.list_blobs(name_starts_with=(prefix + "/") if prefix else None, results_per_page=5).by_page()
+            first = next(pages, [])
+        except Exception as e:
+            if seen and http_status(e) == 404:
+                detail["steps"] = steps
+                return out + [extra_path_listing(ep, container, prefix, seen, steps, s, detail)]
+            raise
         steps["list"] = round(time.monotonic() - t, 3)
         detail["listed"] = len(list(first))
 
         if ctx.read_only:
             steps["write"] = "skipped (--read-only)"
-        else:
+        elif not seen:
             steps.update(write_probe(task, cc, prefix, ctx))
     except Exception as e:
         detail["steps"] = steps
-        return [_sdk_finding(e, task.step, ectx, ctx, s, detail)]
+        f = _sdk_finding(e, task.step, ectx, ctx, s, detail)
+        if seen:
+            f = replace(f, message="%s %s" % (extra_path_text(ep, container, prefix, seen), f.message))
+        return [f]
     detail["steps"] = steps
     wrote = "" if ctx.read_only else "; wrote, read back and deleted a probe blob"
-    out.append(Finding(
-        AZURE_CONTAINER, OK,
-        "Container '%s' on %s: exists; listed under '%s/'%s (%.2f s)." % (
-            container, ep.host, prefix or "", wrote, sum(v for v in steps.values() if isinstance(v, float))),
-        key=SYSROOT_KEY, detail=detail,
-    ))
+    took = sum(v for v in steps.values() if isinstance(v, float))
+    if seen:
+        text = "%s Metaflow's operations work there: listed%s (%.2f s)." % (
+            extra_path_text(ep, container, prefix, seen), wrote, took)
+    else:
+        text = "Container '%s' on %s: exists; listed under '%s/'%s (%.2f s)." % (
+            container, ep.host, prefix or "", wrote, took)
+    out.append(Finding(AZURE_CONTAINER, OK, text, key=SYSROOT_KEY, detail=detail))
     if ctx.read_only:
         out.append(Finding(AZURE_CONTAINER, SKIPPED, "Write probe not run (--read-only): write and delete access not verified.",
                            key=SYSROOT_KEY, detail={"reason": REASON_READ_ONLY}))

@@ -15,11 +15,13 @@ from .choices import check_client_provider, check_secrets_backend, check_workloa
 from .credential_env import check_credential_env
 from .endpoint import check_endpoint, endpoint_facts
 from .images import check_images, image_reference_problem
-from .run import azure_applies, run_azure_static, startup_blockers
+from .run import azure_applies, has_key_vault, no_key_vault, run_azure_static, startup_blockers
 from .sysroot import check_sysroot, suggest_sysroot
 from .vault import check_secret_ids, check_vault_cloud, check_vault_prefix
 
 __all__ = [
+    "has_key_vault",
+    "no_key_vault",
     "azure_applies", "check_client_provider", "check_credential_env", "check_endpoint", "check_images",
     "check_secret_ids", "check_secrets_backend", "check_sysroot", "check_vault_cloud", "check_vault_prefix",
     "check_workload_type", "endpoint_facts", "image_reference_problem", "run_azure_static",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...findings import ERROR
+from ...findings import ERROR, SKIPPED, WARNING, Finding
 from ...view import shown_error, shown_value
 from ...vocabulary import Source
 from ... import ids
@@ -66,6 +66,34 @@ def _plugins(res, category, fallback):
     except Exception:
         names = []
     return names or list(fallback)
+
+
+def _unknown(rk) -> bool:
+    return rk is not None and bool(getattr(rk, "unknown", None))
+
+
+def _not_known(check: str, rk) -> Finding:
+    """A value extension code computes: not judged (never a false error)."""
+    return Finding(check, SKIPPED, "%s is %s; not checked. `mfdoctor check --verify` compares "
+                   "with the value Metaflow computes." % (rk.name, rk.unknown), key=rk.name)
+
+
+def has_key_vault(res) -> bool:
+    """Whether the installed release ships the az-key-vault secrets provider (2.11.16 on;
+    2.9 has only inline and aws-secrets-manager). A catalog without plugin data: assume so."""
+    names = (getattr(res.catalog, "plugins", None) or {}).get("secrets_provider")
+    return not names or AZ_KEY_VAULT in names
+
+
+def no_key_vault(res, check: str, severity: str) -> Finding:
+    return Finding(
+        check, severity,
+        "Metaflow %s has no %s secrets provider (module metaflow/plugins/azure/"
+        "azure_secret_manager_secrets_provider.py, added in 2.11.16), so @secrets cannot read "
+        "Key Vault secrets with this release; the secret ids were not checked." % (
+            res.catalog.version, AZ_KEY_VAULT),
+        fix="Upgrade Metaflow to 2.12 or later to read secrets from Azure Key Vault.",
+    )
 
 
 def azure_applies(res) -> bool:
@@ -137,7 +165,10 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     # §2 sysroot and derived roots
     rk = _rk(res, SYSROOT_KEY)
     sysroot = rk.value if rk is not None else None
-    out.extend(check_sysroot(sysroot, SYSROOT_KEY, required=is_azure_ds, **_key_args(rk)))
+    if _unknown(rk):
+        out.append(_not_known(ids.AZURE_SYSROOT, rk))
+    else:
+        out.extend(check_sysroot(sysroot, SYSROOT_KEY, required=is_azure_ds, **_key_args(rk)))
     for name in DERIVED_ROOT_KEYS:
         drk = _rk(res, name)
         if _is_set(drk) and drk.value is not None:
@@ -150,8 +181,11 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     if sysroot:
         _, hint, _ = suggest_sysroot(str(sysroot))
     provider = res.value("DEFAULT_AZURE_CLIENT_PROVIDER") or "azure-default"
-    out.extend(check_endpoint(endpoint, client_provider=provider, required=is_azure_ds,
-                              account_hint=hint, **_key_args(erk)))
+    if _unknown(erk):
+        out.append(_not_known(ids.AZURE_ENDPOINT, erk))
+    else:
+        out.extend(check_endpoint(endpoint, client_provider=provider, required=is_azure_ds,
+                                  account_hint=hint, **_key_args(erk)))
 
     # §6 workload type, client provider, secrets backend
     wrk = _rk(res, WORKLOAD_KEY)
@@ -172,7 +206,9 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     vrk = _rk(res, VAULT_PREFIX_KEY)
     vault_prefix = vrk.value if vrk is not None else None
     out.extend(check_vault_prefix(vault_prefix, **_key_args(vrk)))
-    if secrets:
+    if secrets and not has_key_vault(res):
+        out.append(no_key_vault(res, ids.AZURE_SECRET_ID, WARNING))
+    elif secrets:
         out.extend(check_secret_ids(list(secrets), vault_prefix=vault_prefix, env=env))
     out.extend(check_vault_cloud(vault_prefix, endpoint, getattr(vrk, "location", None)))
 
