@@ -74,10 +74,17 @@ def render_remote(remote, keys) -> str:
         e = remote.entries.get(rk.name)
         if e is None or e.value is None or e.condition is not None:
             continue
-        line = "export %s=%s" % (rk.name, shlex.quote(_text(shown_value(rk, e.value))))
-        if rk.secret:
-            line += "  # secret, sha256:%s" % fingerprint(e.value)
-        lines.append(line + "  # %s %s" % (e.source, e.origin))
+        where = "%s %s" % (e.source, e.origin)
+        if rk.secret:  # as in `show --format env`: a comment, never an export of a placeholder
+            fp = fingerprint(rk.name, e.value)  # None unless --fingerprints
+            lines.append(comment("%s is sent to the task (secret, not shown%s): %s"
+                                 % (rk.name, ", " + fp if fp else "", where)))
+            continue
+        text = _text(shown_value(rk, e.value))
+        if printable(text, newlines=True) != text:
+            lines.append(comment("%s holds control characters, not exported: %s" % (rk.name, text)))
+            continue
+        lines.append("export %s=%s  %s" % (rk.name, shlex.quote(text), comment(where)))
     return "\n".join(lines)
 
 

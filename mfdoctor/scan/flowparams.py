@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional
 
-from ..pyast import dotted, string_constant
+from ..pyast import dotted, parse, string_constant
 from ..vocabulary import PREFIX
 from .walk import list_files
 
@@ -176,8 +176,8 @@ def learn_tree(paths: Iterable[str], exclude: Optional[Callable[[str], bool]] = 
         if not (ext_config or options or _PARAM_NEEDLE.search(data)):
             continue
         try:
-            tree = ast.parse(data)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = parse(data)  # bounded depth (issue 9); bytes: the coding cookie applies
+        except (SyntaxError, ValueError):  # TooDeep is a SyntaxError
             continue
         _learn(tree, path, out, ext_config, options)
     return out

@@ -47,7 +47,10 @@ class Result:
 def base_env(home: str, **extra) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.upper().startswith(("METAFLOW_", "AZURE_", "IDENTITY_", "MSI_")) and k not in ("NO_COLOR",)}
-    env.update(HOME=str(home), USER="tester", PYTHONPATH=ROOT + os.pathsep + env.get("PYTHONPATH", ""))
+    # No empty entry: an empty PYTHONPATH item means the working directory, and Python
+    # cannot even start when that directory has been deleted (case 7).
+    path = [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env.update(HOME=str(home), USER="tester", PYTHONPATH=os.pathsep.join(path))
     env.setdefault("MFDOCTOR_CACHE_DIR", os.path.join(ROOT, ".cache-mfdoctor"))
     env.update({k: _env_safe(str(v)) for k, v in extra.items()})
     return env

@@ -153,8 +153,8 @@ def setup(tmp_path, remote_base, seed: int, flow_text: str):
 
 
 def mfdoctor_view(env, cwd, target) -> dict:
-    p = subprocess.run([sys.executable, "-m", "mfdoctor", "show", "--target", target, "--all",
-                        "--format", "json"], env=dict(env, PYTHONPATH=REPO), cwd=cwd,
+    p = subprocess.run([sys.executable, "-m", "mfdoctor", "--fingerprints", "show", "--target", target,
+                        "--all", "--format", "json"], env=dict(env, PYTHONPATH=REPO), cwd=cwd,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
     assert SECRET.split("-")[0] + "-" not in p.stdout  # the auth key is never printed
@@ -193,9 +193,12 @@ def airflow_env(env, cwd) -> tuple:
     return conf["states"]["start"]["operator_args"]["env_vars"], conf
 
 
-def fingerprint(value) -> str:
-    # The documented fingerprint: sha256 of the JSON text (sorted keys), first 8 hex digits.
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:8]
+def fingerprint(name: str, value) -> str:
+    # The documented fingerprint (`--fingerprints`): scrypt of the JSON text (sorted keys),
+    # salted with the key name, 8 bytes in hex.
+    salt = ("mfdoctor-fingerprint:" + name).encode()
+    data = json.dumps(value, sort_keys=True).encode()
+    return "scrypt:" + hashlib.scrypt(data, salt=salt, n=1 << 14, r=8, p=1, dklen=8).hex()
 
 
 def compare(view: dict, env_list: list, whole: dict, config_names: set):
@@ -215,7 +218,7 @@ def compare(view: dict, env_list: list, whole: dict, config_names: set):
         actual.pop(name, None)
     headers = "METAFLOW_SERVICE_HEADERS"
     if headers in actual:
-        assert keys[headers]["fingerprint"] == fingerprint(json.loads(actual[headers]))
+        assert keys[headers]["fingerprint"] == fingerprint(headers, json.loads(actual[headers]))
         actual[headers] = predicted.get(headers)
     assert predicted == actual
     sent_names = {e["name"] for e in _all_env(whole)}

@@ -12,8 +12,9 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ...bounds import read_regular
 from ...findings import Location
-from ...pyast import UNRESOLVED, static_value, unparsed
+from ...pyast import UNRESOLVED, parse, static_value, unparsed
 from .discover import MetaflowImports, flow_classes
 
 REMOTE_DECORATORS = ("kubernetes", "batch")
@@ -83,10 +84,9 @@ def _secrets(deco, step: str, loc) -> list:
 
 def read_flow_file(path: str) -> list:
     """The facts of one flow file; a file that cannot be read or parsed gives none."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), filename=path)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    try:  # bounded: a FIFO, a huge or a 5,000-deep file is not read (issue 9)
+        tree = parse(read_regular(path).decode("utf-8"), filename=path)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):  # TooDeep is a SyntaxError
         return []
     imports = MetaflowImports(tree)
     out = []
