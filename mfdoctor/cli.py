@@ -19,6 +19,7 @@ from .cli_options import (
 )
 from .render import RenderOptions, write
 from .streams import drop_stdout, finish, say, usable_streams
+from .workdir import working_dir
 from .vocabulary import PREFIX
 
 app = typer.Typer(
@@ -84,15 +85,6 @@ def _error(message: str) -> None:
         make_console(no_color=_no_color(), stderr=True).print(printable(message))
     except OSError:
         pass
-
-
-def _cwd() -> str:
-    """The working directory, or where it was when it has been deleted (resolve()
-    reports that; nothing else needs to fail over it)."""
-    try:
-        return os.getcwd()
-    except OSError:
-        return os.environ.get("PWD") or "/"
 
 
 def _version(value: bool):
@@ -325,7 +317,7 @@ def check(
             vault_url=vault_url, storage_account_id=storage_account_id, progress=progress,
             targets=[t.value for t in targets or []],
         )
-        settings = load_settings(_cwd(), select=report.select, ignore=report.ignore)
+        settings = load_settings(working_dir(), select=report.select, ignore=report.ignore)
         res = _resolve()
         found = run_check(res, opts, settings=settings)
         if verify:

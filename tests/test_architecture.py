@@ -29,7 +29,7 @@ CONFIG_MAY_NOT_IMPORT = ("mfdoctor.render", "mfdoctor.checks")
 RENDER_MAY_IMPORT = {
     "mfdoctor",  # the package itself: `__version__` (SARIF's tool version)
     "mfdoctor.findings", "mfdoctor.checks.registry", "mfdoctor.ids",
-    "mfdoctor.vocabulary", "mfdoctor.redact", "mfdoctor.view",
+    "mfdoctor.vocabulary", "mfdoctor.redact", "mfdoctor.view", "mfdoctor.workdir",
 }
 RENDER_MAY_IMPORT_EXTERNAL = set(sys.stdlib_module_names) | {"rich", "typer"}
 

@@ -16,6 +16,7 @@ from typing import Optional
 import typer
 
 from ..findings import ERROR, INFO, OK, SKIPPED, WARNING, Report
+from ..workdir import working_dir
 from .locations import relative_to
 from .summary import summary_line
 
@@ -58,11 +59,7 @@ def _item(f, cwd: str) -> list:
 
 
 def render(report: Report, strict: bool = False, title: Optional[str] = None, cwd: Optional[str] = None) -> str:
-    if not cwd:
-        try:
-            cwd = os.getcwd()
-        except OSError:  # a deleted working directory
-            cwd = os.environ.get("PWD") or "/"
+    cwd = cwd or working_dir()
     findings = report.sorted()
     code = report.exit_code(strict)
     out = ["## mfdoctor %s: %s" % (title or "report", "FAILED" if code else "passed"), "",

@@ -28,6 +28,7 @@ import typer
 from .. import DOCS_URL, __version__
 from ..checks.registry import describe
 from ..findings import ERROR, INFO, SKIPPED, WARNING, Report
+from ..workdir import working_dir
 from .jsonout import dumps
 from .locations import relative_to
 
@@ -143,11 +144,7 @@ def _notification(f, rule_index: int) -> dict:
 
 
 def to_data(report: Report, strict: bool = False, cwd: Optional[str] = None) -> dict:
-    if not cwd:
-        try:
-            cwd = os.getcwd()
-        except OSError:  # a deleted working directory
-            cwd = os.environ.get("PWD") or "/"
+    cwd = cwd or working_dir()
     findings = report.sorted()
     ids = []
     for f in findings:
