@@ -9,8 +9,9 @@ from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
 from .release import release_facts
 
-# Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 10
+# Bump when the catalog data changes shape, or a reader finds more in the same
+# source (invalidates caches).
+FORMAT = 11
 
 _CORE_FILES = (
     "version.py",

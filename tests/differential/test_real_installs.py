@@ -177,14 +177,34 @@ def test_name_lint_has_no_false_alarm(setup, venvs, tmp_path):
     env = _env(home, {}, str(tmp_path / "cache"))
     real = _real(venv, env, cwd, "--cli")
     names = sorted(set(real["all_configs"]) | {n for n in real["cli"] if n.startswith(PREFIX)})
+    alarms = _lint_alarms(venvs, venv, env, cwd, names)
+    assert len(names) > 150
+    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(names), alarms[:20])
+
+
+def _lint_alarms(venvs, venv, env, cwd, names):
     envfile = os.path.join(cwd, "names.env")
     with open(envfile, "w") as f:
         f.writelines("%s=1\n" % n for n in names)
     proc = _mfd(venvs, venv, env, cwd, "lint", envfile, "--format", "json", "--select", "config.unknown-name")
-    report = json.loads(proc.stdout)
-    alarms = [x["key"] for x in report["findings"] if x["severity"] in ("error", "warning")]
-    assert len(names) > 150
-    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(names), alarms[:20])
+    return [x["key"] for x in json.loads(proc.stdout)["findings"] if x["severity"] in ("error", "warning")]
+
+
+def test_names_netflixext_reads_in_code_it_generates_are_known(venvs, tmp_path):
+    """netflixext writes a sitecustomize.py whose code reads METAFLOW_COVERAGE_CONTEXT:
+    every METAFLOW_* name read while importing Metaflow with netflixext, running its
+    coverage setup and then the code it generated is known to the lint."""
+    venv = venvs["netflixext"]
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, {}, str(tmp_path / "cache"))
+    out = subprocess.run([os.path.join(venv, "bin", "python"), os.path.join(HERE, "generated_reads.py")],
+                         env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    real = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "METAFLOW_COVERAGE_CONTEXT" in real["generated"]
+    assert {"METAFLOW_COVERAGE_CONTEXT", "METAFLOW_COVERAGE_S3_PATH"} <= set(real["reads"])
+    alarms = _lint_alarms(venvs, venv, env, cwd, real["reads"])
+    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(real["reads"]), alarms)
 
 
 @pytest.mark.parametrize("setup", ["mf-2.9.15", "mf-2.19.39", "netflixext"])
