@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from ..config.coerce import coerce
-from ..config.plugin_list import plugin_item
+from ..catalog.plugin_list import plugin_item
 from ..findings import ERROR, INFO, WARNING
 from ..suggest import suggest
 from ..vocabulary import PREFIX

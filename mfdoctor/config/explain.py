@@ -98,7 +98,13 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
     catalog = res.catalog
     if rk is None:
         kind = catalog.kind_of(name)
-        if kind:
+        removed = catalog.data.get("cli_disabled", {}).get(name)
+        if removed and not kind:
+            kind = "cli-removed"
+            text = ("option %s of `%s`, a flow CLI command group that %s removes (TOGGLE_CLI): "
+                    "nothing reads it while that extension is installed" % (
+                        removed.get("option"), removed.get("command"), removed.get("removed_by")))
+        elif kind:
             text = _KIND_TEXT.get(kind, kind)
             cli = catalog.data.get("cli_details", {}).get(name)
             if cli:
@@ -106,6 +112,7 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
             where = (cli or {}).get("location") or catalog.data.get("env_locations", {}).get(name)
             if where:
                 text += " (%s)" % where
+        if kind:
             layers = [dict(l.to_dict(), value=redact_value(name, l.value)) for l in res.layers_of(name)]
             return {"schema": EXPLAIN_SCHEMA, "found": True, "name": name, "kind": kind,
                     "text": text, "layers": layers,

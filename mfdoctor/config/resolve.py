@@ -25,7 +25,7 @@ from .coerce import coerce
 from .extensions import run_extension_configs
 from .files import ConfigFiles, config_files, register_secrets
 from .loader import apply_config_loader
-from .plugin_list import enabled_plugins
+from ..catalog.plugin_list import enabled_plugins
 from .release_notes import release_problems
 
 

@@ -196,6 +196,21 @@ def _lint_alarms(venvs, venv, env, cwd, names):
     return [x["key"] for x in json.loads(proc.stdout)["findings"] if x["severity"] in ("error", "warning")]
 
 
+def test_cli_groups_outerbounds_removes_are_not_known(venvs, tmp_path):
+    """ob-metaflow-extensions' TOGGLE_CLI removes batch, step-functions and airflow:
+    the names the plain 2.19.39 flow CLI reads and the Outerbounds one does not (both
+    walked in the real click tree) are read by nothing there, so the lint flags them."""
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, {}, str(tmp_path / "cache"))
+    plain = _real(venvs["mf-2.19.39"], env, cwd, "--cli")
+    ob = _real(venvs["ob-ext"], env, cwd, "--cli")
+    gone = sorted(set(plain["cli"]) - set(ob["cli"]) - set(ob["all_configs"]))
+    assert len(gone) > 50 and "METAFLOW_BATCH_STEP_CPU" in gone
+    alarms = set(_lint_alarms(venvs, venvs["ob-ext"], env, cwd, gone))
+    missed = [n for n in gone if n not in alarms]
+    assert missed == [], "%d of %d removed names still known: %s" % (len(missed), len(gone), missed[:20])
+
+
 def test_names_netflixext_reads_in_code_it_generates_are_known(venvs, tmp_path):
     """netflixext writes a sitecustomize.py whose code reads METAFLOW_COVERAGE_CONTEXT:
     every METAFLOW_* name read while importing Metaflow with netflixext, running its
