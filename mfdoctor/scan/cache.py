@@ -20,6 +20,7 @@ read or written is ignored. `MFDOCTOR_NO_CACHE=1` turns it off.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import os
 import time
@@ -52,6 +53,7 @@ def file_key(st: os.stat_result) -> Tuple[int, ...]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
+@functools.lru_cache(maxsize=None)  # the scan and the findings caches of one run ask alike
 def _code_key() -> str:
     """mfdoctor's version and the size and mtime of every module of it: an edited
     checkout (a developer's, or an upgrade in place) starts a new cache."""
