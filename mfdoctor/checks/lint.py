@@ -22,7 +22,7 @@ from ..settings import Settings
 from ..vocabulary import PREFIX, USER_SET, Source
 from .. import ids
 from .effective import check_effective
-from .file_rules import file_value_findings, template_value_findings
+from .file_rules import file_pair_findings, file_value_findings, template_value_findings
 from .fixtext import FILE_SOURCES
 from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
@@ -90,7 +90,7 @@ def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
     if ids.CONFIG_PROFILE_MISSING in failing:
         failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
-    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX}:
+    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX, ids.AZURE_IMAGE}:
         failing.add(ids.CONFIG_INVALID_VALUE)  # a value in a file failed a service rule
     for check, msg in oks.items():
         if check not in failing:
@@ -250,6 +250,7 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
     reported = set()
     # (line, name) set there: a line that sets a name and reads it too is reported as the set.
     set_on = {(o.line, o.name) for o in r.occurrences if o.context not in READ_CONTEXTS}
+    literal: Dict[str, tuple] = {}  # name -> (value, location) of the literal values set here
     # The Azure client provider this file sets decides http vs token, else the effective one.
     provider = next((o.value for o in r.occurrences if o.has_value and o.context not in _NO_VALUE
                      and o.name == PREFIX + "DEFAULT_AZURE_CLIENT_PROVIDER"), None) \
@@ -287,6 +288,7 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             for f in template_value_findings(o.name, value, placeholder, value_loc, source=source):
                 keep(f, o.line, o.value_line)
             continue
+        literal[o.name] = (value, value_loc)
         for f in file_value_findings(o.name, value, value_loc, client_provider=provider,
                                      source=source):
             keep(f, o.line, o.value_line)
@@ -303,6 +305,8 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             if p.at_value and o.value_line:
                 loc = Location(path, o.value_line, o.value_column)
             keep(_finding(p, o.name, loc), o.line, o.value_line)
+    for f in file_pair_findings(literal):
+        keep(f, f.location.line if f.location else None)
     if r.metaflow_config or config_keys:
         # Names already checked above; here: unprefixed, env-only and duplicate keys
         # (a config written by a heredoc: its env-only keys).
