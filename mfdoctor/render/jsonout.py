@@ -65,5 +65,19 @@ def strict(data: Any) -> Any:
     return root[0]
 
 
+# A lone surrogate as json.dumps escapes it (ensure_ascii): \ud800-\udfff.
+_ESCAPED_SURROGATE = re.compile(r"\\ud[89a-f][0-9a-f]{2}")
+
+
 def dumps(data: Any, indent: int = 2) -> str:
-    return json.dumps(strict(data), indent=indent, ensure_ascii=True, allow_nan=False)
+    # Almost every report is plain JSON already: dump it directly (a copy of a large
+    # report costs more than the dump), and take the strict copy only when the dump
+    # fails (NaN, a huge integer, a set) or holds an escaped lone surrogate.
+    # (Not for a dict key that is a bool, None or a float: none of the contracts has one.)
+    try:
+        text = json.dumps(data, indent=indent, ensure_ascii=True, allow_nan=False)
+    except (ValueError, TypeError):
+        text = None
+    if text is None or ("\\ud" in text and _ESCAPED_SURROGATE.search(text)):
+        text = json.dumps(strict(data), indent=indent, ensure_ascii=True, allow_nan=False)
+    return text

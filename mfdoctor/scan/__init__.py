@@ -23,7 +23,8 @@ from .detect import kind_from_content, kind_from_name
 from .jsonfile import is_metaflow_config_path
 from .model import FileProblem, Occurrence, ScanResult
 from .text import NAME_BYTES, LineIndex, find_suppressions
-from .walk import GrepHits, list_files, regular_only, wanted
+from .cache import MISS, ScanCache
+from .walk import GrepHits, list_wanted, regular_only
 
 __all__ = [
     "Occurrence", "FileProblem", "ScanResult", "scan_file", "scan_text",
@@ -203,8 +204,6 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
     paths = list(paths)
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8)
-    if any(os.path.isdir(p) for p in paths):
-        _preload_yaml()
     results: List[ScanResult] = []
     missing: List[str] = []
     pending: List[Tuple[str, bool]] = []  # read and prefiltered here, in bulk
@@ -218,31 +217,13 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
 
     for p in paths:
         if os.path.isdir(p):
-            files, _git, errors = list_files(p)
+            cache = ScanCache(p)
+            files, errors = list_wanted(p, cache)
             if listed is not None:
-                listed[p] = files
+                listed[p] = files  # every .py file is among them (flowparams reads those)
             for epath, reason in errors:
                 results.append(_skipped(epath, "text", "cannot read directory: %s" % reason))
-            # Regular files only, git or not: a FIFO would block any reader.
-            cands = regular_only([f for f in wanted(files) if take(f)])
-            configs = [f for f in cands if is_metaflow_config_path(f)]
-            hits = GrepHits([f for f in cands if not is_metaflow_config_path(f)], jobs)
-            done = set()
-            if hits.available:
-                for f in hits:
-                    done.add(f)
-                    if kind_from_name(f) is not None or _is_script(f):
-                        results.extend(_scan_chunk([(f, False)]))
-                for epath, reason in hits.errors:
-                    done.add(epath)
-                    results.append(_skipped(epath, "text", "cannot read file: %s" % reason))
-                if hits.available:
-                    pending.extend((f, False) for f in configs)
-                    continue
-            # No (working) grep: read the candidates here; scan_file drops
-            # those without METAFLOW_ after one read.
-            pending.extend((f, False) for f in cands if f not in done and
-                           (kind_from_name(f) is not None or _is_script(f)))
+            results.extend(_scan_directory([f for f in files if take(f)], jobs, pending, cache))
         elif os.path.lexists(p):
             if take(p):
                 pending.append((p, True))
@@ -250,6 +231,61 @@ def scan_paths(paths: Iterable[str], jobs: Optional[int] = None,
             missing.append(p)
     results.extend(scan_files(pending, jobs))
     return results, missing
+
+
+def _scan_directory(cands: List[str], jobs: int, pending: List[Tuple[str, bool]],
+                    cache: ScanCache) -> List[ScanResult]:
+    """The results for a directory's files of the types the lint reads. grep finds the
+    files with METAFLOW_ in them; each is parsed as grep reports it, unless it is
+    unchanged since the last run (cache.py). Metaflow config files, and every file when
+    there is no working grep, go to `pending`."""
+    configs = [f for f in cands if is_metaflow_config_path(f)]
+    # Regular files only, git or not: a FIFO would block any reader (grep skips them itself).
+    pending.extend((f, False) for f in regular_only(configs))
+    others = [f for f in cands if not is_metaflow_config_path(f)]
+    hits = GrepHits(others, jobs)
+    results: List[ScanResult] = []
+    found = set()
+    if hits.available:
+        preloaded = False
+        for f in hits:
+            found.add(f)
+            try:
+                st = os.stat(f)
+            except OSError:
+                st = None
+            r = cache.lookup(f, st)
+            if r is MISS:
+                if kind_from_name(f) is None and not _is_script(f):
+                    continue
+                if not preloaded:  # something to parse after all
+                    _preload_yaml()
+                    preloaded = True
+                scanned = _scan_chunk([(f, False)])
+                r = scanned[0] if scanned else None
+                if r is not None and not _read_error(r):
+                    cache.store(f, st, r)
+            if r is not None:
+                results.append(r)
+        for epath, reason in hits.errors:
+            found.add(epath)
+            results.append(_skipped(epath, "text", "cannot read file: %s" % reason))
+    if not hits.available:  # no grep, or it failed on the way: read every candidate here
+        pending.extend((f, False) for f in regular_only(others) if f not in found and
+                       (kind_from_name(f) is not None or _is_script(f)))
+        cache.save()
+        return results
+    cache.keep_only(found)
+    cache.save()
+    # The listing's order, whichever grep process reported a file first: the JSON
+    # findings come out in the same order on every run.
+    order = {f: i for i, f in enumerate(cands)}
+    results.sort(key=lambda r: order.get(r.path, -1))
+    return results
+
+
+def _read_error(r: ScanResult) -> bool:
+    return any(p.message.startswith("cannot read") for p in r.problems)
 
 
 def _preload_yaml() -> None:

@@ -160,7 +160,7 @@ def learn_tree(paths: Iterable[str], exclude: Optional[Callable[[str], bool]] = 
     listed: {directory: files} already listed by `scan_paths`."""
     out = TreeNames()
     files = list(_python_files(paths, exclude, listed))
-    ext = [f for f in files if _EXT_TREE.search(f.replace(os.sep, "/"))]
+    ext = [f for f in files if "metaflow_" in f and _EXT_TREE.search(f.replace(os.sep, "/"))]
     if words is None:
         wanted = set(files)
     else:

@@ -36,6 +36,11 @@ _GREP_BATCH = 2000  # paths per grep process (well under any ARG_MAX)
 def git_ls_files(directory: str) -> Optional[List[str]]:
     """git's file list under `directory`, or None outside a work tree (or
     without git)."""
+    raw = _git_ls_raw(directory)
+    return None if raw is None else _decode_listing(directory, raw)
+
+
+def _git_ls_raw(directory: str) -> Optional[bytes]:
     try:
         proc = subprocess.run(
             ["git", "-C", directory, "ls-files", "-co", "--exclude-standard", "-z"],
@@ -44,8 +49,12 @@ def git_ls_files(directory: str) -> Optional[List[str]]:
         return None
     if proc.returncode != 0:
         return None
+    return proc.stdout
+
+
+def _decode_listing(directory: str, raw: bytes) -> List[str]:
     # Unmerged entries appear once per stage: dict.fromkeys dedupes in order.
-    rels = [os.fsdecode(r) for r in dict.fromkeys(proc.stdout.split(b"\0")) if r]
+    rels = [r for r in dict.fromkeys(os.fsdecode(raw).split("\0")) if r]
     prefix = "" if os.path.normpath(directory) == "." else os.path.join(directory, "")
     return [prefix + r for r in rels]
 
@@ -76,6 +85,25 @@ def regular_only(paths: List[str]) -> List[str]:
     return out
 
 
+def list_wanted(directory: str, memo=None) -> Tuple[List[str], list]:
+    """`wanted(list_files(directory))`: (files, errors). `memo` (cache.py's ScanCache)
+    keeps the result for git's listing, byte for byte: when the listing has not
+    changed, neither has the answer, and the decoding and sorting of ten thousand
+    names is skipped."""
+    raw = _git_ls_raw(directory)
+    if raw is None:
+        errors: list = []
+        return wanted(plain_walk(directory, errors)), errors
+    if memo is not None:
+        files = memo.listing(raw)
+        if files is not None:
+            return files, []
+    files = wanted(_decode_listing(directory, raw))
+    if memo is not None:
+        memo.keep_listing(raw, files)
+    return files, []
+
+
 def list_files(directory: str) -> Tuple[List[str], bool, list]:
     """(files, listed by git, [(path, reason)] for directories that could not
     be read)."""
@@ -86,17 +114,38 @@ def list_files(directory: str) -> Tuple[List[str], bool, list]:
     return plain_walk(directory, errors), False, errors
 
 
+# Base names whose kind does not follow from the extension alone (see detect.py).
+_NAMED_BASES = ("dockerfile", "containerfile", ".env", "env", "tiltfile", "makefile", "gnumakefile",
+                "justfile", ".justfile", "tox.ini", ".bash", ".profile", ".zsh")
+
+
 def wanted(paths: List[str]) -> List[str]:
     """The paths of a type the lint reads (by name), plus extensionless files
     (maybe scripts: their shebang is checked if grep finds a name in them)."""
     out = []
+    by_ext: dict = {}  # extension -> kind_from_name of a plain base with it
     for p in paths:
-        if kind_from_name(p) is not None:
-            out.append(p)
-        else:
-            base = p.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+        base = p[p.rfind("/") + 1:]
+        if os.sep != "/":
+            base = base[base.rfind(os.sep) + 1:]
+        dot = base.rfind(".")
+        if dot <= 0:
             if "." not in base:
                 out.append(p)
+            elif kind_from_name(p) is not None:
+                out.append(p)
+            continue
+        low = base.lower()
+        if low.startswith(_NAMED_BASES) or low.endswith(".json"):
+            if kind_from_name(p) is not None:
+                out.append(p)
+            continue
+        ext = low[dot:]
+        kind = by_ext.get(ext, by_ext)
+        if kind is by_ext:
+            kind = by_ext[ext] = kind_from_name(p)
+        if kind is not None:
+            out.append(p)
     return out
 
 
