@@ -9,8 +9,9 @@ from .locate import metaflow_version
 from .parse import debug_comment, literal_list, parse_config_source
 from .release import release_facts
 
-# Bump when the shape of the catalog data changes (invalidates caches).
-FORMAT = 10
+# Bump when the catalog data changes shape, or a reader finds more in the same
+# source (invalidates caches).
+FORMAT = 11
 
 _CORE_FILES = (
     "version.py",
@@ -93,6 +94,9 @@ def build_catalog_data(pkg_dir: str, source: str = "installed") -> dict:
         "cli_envvars": sorted(cli),
         "cli_details": cli,
         "cli_parameter_prefixes": facts.get("cli_parameter_prefixes", {}),
+        # Options of CLI groups an extension's TOGGLE_CLI removes: read by nothing.
+        "cli_disabled": {k: {f: v[f] for f in ("command", "option", "plugin", "removed_by")}
+                         for k, v in facts.get("cli_disabled", {}).items() if k.startswith(PREFIX)},
         # What each remote target (kubernetes, argo-workflows, ...) forwards to a task.
         "remote": remote_data(pkg_dir),
         "extensions": [dict(ext, name=ext.get("org") or ext.get("package") or "extension")

@@ -6,7 +6,10 @@ in `_`, which is only ever concatenated) is classified by its syntactic context:
 read  - looked up in the process environment: `os.environ.get("X")`, `os.getenv("X")`,
         `os.environ["X"]`, `"X" in os.environ`, `os.environ.pop("X")`
         (anything whose receiver mentions `environ`);
-      also a shell expansion in a string Metaflow runs as shell (`$METAFLOW_X`, `${METAFLOW_X%/}`);
+      also a shell expansion in a string Metaflow runs as shell (`$METAFLOW_X`, `${METAFLOW_X%/}`),
+      and an environment access in Python code held in a string (netflixext writes
+      `"coverage_context = os.environ.get('METAFLOW_COVERAGE_CONTEXT')"` into a
+      generated `sitecustomize.py`);
 set   - put into an environment for Metaflow's own tasks or subprocesses: a key of a
         dict literal, `env["X"] = ...`, `os.environ["X"] = ...`, `.environment_variable("X", ...)`
         (Batch/Kubernetes/Argo job specs), `{"name": "X", "value": ...}`, `V1EnvVar(name="X")`,
@@ -36,6 +39,19 @@ _EXPORT_RE = re.compile(r"\bexport\s+(METAFLOW_[A-Z0-9_]*[A-Z0-9])=")
 # A shell expansion inside a string Metaflow runs as shell: `$METAFLOW_X`, `${METAFLOW_X}`,
 # `${METAFLOW_X:+...}`, `${METAFLOW_X%/}` (metaflow_environment.py's bootstrap commands).
 _EXPANSION_RE = re.compile(r"\$\{?(METAFLOW_[A-Z0-9_]*[A-Z0-9])(?![A-Z0-9_])")
+# An environment access in Python source held in a string (code an extension or Metaflow
+# writes out and runs later): `os.environ.get('X')`, `os.getenv('X')`, `os.environ['X']`
+# (a set when assigned), `os.environ.setdefault('X', ...)`, `'X' in os.environ`.
+def _quoted(group: str) -> str:
+    return r"""[rbuRBU]?['"](?P<%s>METAFLOW_[A-Z0-9_]*[A-Z0-9])['"]""" % group
+
+
+_PY_ENV_RE = re.compile("|".join([
+    r"environ\s*\.\s*(?P<meth>get|pop|setdefault)\s*\(\s*" + _quoted("call"),
+    r"getenv\s*\(\s*" + _quoted("getenv"),
+    r"environ\s*\[\s*" + _quoted("item") + r"\s*\](?P<assign>\s*=(?!=))?",
+    _quoted("member") + r"\s+(?:not\s+)?in\s+(?:os\.)?environ\b",
+]))
 _SKIP_DIRS = {"__pycache__", "_vendor"}
 
 _READ_METHODS = {"get", "pop", "__getitem__", "__contains__"}
@@ -83,6 +99,10 @@ class _Classifier:
                     self.found.append((m.group(1), "set", self._line_of(m.group(1), node)))
                 for m in _EXPANSION_RE.finditer(node.value):
                     self.found.append((m.group(1), "read", self._line_of(m.group(1), node)))
+                for m in _PY_ENV_RE.finditer(node.value):
+                    name = m.group("call") or m.group("getenv") or m.group("item") or m.group("member")
+                    wrote = m.group("assign") or m.group("meth") == "setdefault"
+                    self.found.append((name, "set" if wrote else "read", self._line_of(name, node)))
             return
         for child in ast.iter_child_nodes(node):
             if self._spans_candidate(child):

@@ -48,6 +48,10 @@ _CMPOPS = {
 }
 
 
+_STR_METHODS = {"lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith",
+                "split", "isdigit", "isalnum", "isalpha", "islower", "isupper", "count", "find"}
+
+
 @lru_cache(maxsize=1024)
 def _parse(expr: str) -> ast.AST:
     # Parenthesised so that multi-line source segments parse as one expression.
@@ -158,7 +162,14 @@ class Evaluator:
         if isinstance(node, ast.Subscript):
             return self.eval(node.value)[self.eval(node.slice)]
         if isinstance(node, ast.Call) and not node.keywords:
-            return self._call(_call_name(node.func), [self.eval(a) for a in node.args])
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _STR_METHODS:
+                # `value.lower()` in an extension's validator: pure methods of a str only.
+                obj = self.eval(func.value)
+                if not isinstance(obj, str):
+                    raise Unknown("%s() of a %s" % (func.attr, type(obj).__name__))
+                return getattr(obj, func.attr)(*[self.eval(a) for a in node.args])
+            return self._call(_call_name(func), [self.eval(a) for a in node.args])
         raise Unknown(type(node).__name__)
 
 

@@ -38,6 +38,7 @@ class KeySpec:
     condition: Optional[str] = None  # only read when this Python test holds
     line: Optional[int] = None
     module: Optional[str] = None  # the extension module that defines it
+    validator: Optional[dict] = None  # a custom validate_fn as rules (extensions/validators.py)
 
     @property
     def short(self) -> str:
@@ -116,6 +117,7 @@ class Catalog:
             origin=origin,
             condition=condition,
             line=op.get("line"),
+            validator=op.get("validator_rules"),
         )
 
     def _walk(self, ops: list, origin: str, out: dict, condition=None):

@@ -52,7 +52,8 @@ def collect_all(pkg_dir: str, env=None, search_path: Optional[List[str]] = None)
 
     {"plugin_categories": [...], "plugins": {core}, "plugins_all": {core + extensions},
      "extensions": [...], "cli_envvars": {...}, "cli_parameter_prefixes": {...},
-     "cli_commands": [...], "env": env_names(...) (extension roots scanned too)}
+     "cli_commands": [...], "cli_disabled": {...} (options of CLI groups an extension
+     removes), "env": env_names(...) (extension roots scanned too)}
     """
     exts = _ext.extension_configs(pkg_dir, env=env, search_path=search_path)
     core = plugin_names(pkg_dir)
@@ -66,6 +67,7 @@ def collect_all(pkg_dir: str, env=None, search_path: Optional[List[str]] = None)
         "cli_envvars": tree["envvars"],
         "cli_parameter_prefixes": tree["parameter_prefixes"],
         "cli_commands": tree["commands"],
+        "cli_disabled": tree["disabled"],
         "env": env_names(pkg_dir, extra_dirs=roots),
     }
 

@@ -13,7 +13,7 @@ import time
 from typing import Dict, List, Optional
 
 from ..config import resolve
-from ..config.plugin_list import enabled_plugins
+from ..catalog.plugin_list import enabled_plugins
 from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
 from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, READ_CONTEXTS
@@ -42,7 +42,7 @@ def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs
     t0 = time.perf_counter()
     if res is None:
         res = resolve()
-    index = NameIndex(res.catalog, settings)
+    index = NameIndex(res.catalog, settings, _enabled_map(res).get("cli"))
     if timings is not None:
         timings["catalog"] = time.perf_counter() - t0
     if paths:

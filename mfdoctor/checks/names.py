@@ -34,11 +34,18 @@ _ENV_ONLY_KINDS = {"read": "Metaflow reads it from the environment only",
 class NameIndex:
     """The known-name set of one catalog (+ settings), with did-you-mean."""
 
-    def __init__(self, catalog, settings=None):
+    def __init__(self, catalog, settings=None, enabled_cli: Optional[list] = None):
         self.catalog = catalog
         self.settings = settings
         self.version = getattr(catalog, "version", "unknown")
         self.known = set(catalog.known_names())
+        # Options of CLI groups an extension's TOGGLE_CLI removes: unknown, unless the
+        # user's own ENABLED_CLI (`enabled_cli`, which makes Metaflow ignore toggles)
+        # brings their group back.
+        self.disabled_cli = dict(getattr(catalog, "data", {}).get("cli_disabled") or {})
+        if enabled_cli is not None:
+            back = set(enabled_cli)
+            self.known |= {n for n, d in self.disabled_cli.items() if d.get("plugin") in back}
         self._config = set(catalog.keys)
         # Unprefixed profile keys an extension's config loader reads (OBP_METAFLOW_CONFIG_URL).
         self.loader_keys = loader_keys(catalog) if hasattr(catalog, "extensions") else set()
@@ -149,9 +156,19 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     METAFLOW_SERVICE, test harnesses their own names): a warning that says so; `info`
     where the file only reads the variable (`os.environ.get(...)`, `$X`): that configures
     nothing, the program reading it is this one."""
-    m = index.match(name)
     # A location already says where; without one, the message does.
     in_where = "" if location is not None else " (in %s)" % where
+    removed = index.disabled_cli.get(name)
+    if removed:
+        return Finding(
+            ids.CONFIG_UNKNOWN_NAME, WARNING,
+            "%s is option %s of `%s`, a command group that %s removes from the flow CLI "
+            "(TOGGLE_CLI): nothing reads it%s" % (
+                name, removed.get("option"), removed.get("command"), removed.get("removed_by"), in_where),
+            key=name, location=location,
+            fix="remove it (the `%s` commands are not available with %s installed)" % (
+                removed.get("plugin"), removed.get("removed_by")))
+    m = index.match(name)
     best, how = m if m else (None, None)
     cp = index.cli_parameter(name) if not m else None
     if how == "rename":

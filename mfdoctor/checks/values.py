@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from ..config.coerce import coerce
-from ..config.plugin_list import plugin_item
+from ..catalog.plugin_list import plugin_item
 from ..findings import ERROR, INFO, WARNING
 from ..suggest import suggest
 from ..vocabulary import PREFIX
@@ -158,7 +158,18 @@ def check_value(name: str, value: Any, spec, catalog, *, settings=None, from_con
                 literal_default, stype = default, t.__name__
                 break
 
-    # 1. from_conf: validate_fn choices, then coercion by the default's type.
+    # 1. from_conf: validate_fn (choices, or an extension's own function), then
+    # coercion by the default's type.
+    # (No default and no choices: only the validator can reject, worded without a secret.)
+    why = coerce(name, value, None, None, spec.secret, spec.validator)[1] if spec.validator else None
+    if why:
+        out.append(ValueProblem(
+            ids.CONFIG_INVALID_VALUE, ERROR,
+            "%s=%s: every `import metaflow` fails: %s" % (name, quote(value, key=name, secret=secret), why),
+            fix="remove the setting of %s, or use a value %s accepts%s" % (
+                name, spec.validator.get("function"),
+                " (the default is %s)" % quote(spec.default) if spec.default is not None else "")))
+        return out
     coerced, error = coerce(name, value, literal_default, spec.choices, spec.secret)
     if error:
         if spec.choices and value not in spec.choices:

@@ -13,19 +13,54 @@ import json
 from typing import Any, Optional, Tuple
 
 from .. import bounds
+from ..catalog.evaluate import EvalError, Evaluator, Unknown
 from ..redact import REDACTED
 
 
 def coerce(env_name: str, value: Any, default: Any, choices: Optional[list] = None,
-           secret: bool = False) -> Tuple[Any, Optional[str]]:
+           secret: bool = False, validator: Optional[dict] = None) -> Tuple[Any, Optional[str]]:
     """(value Metaflow will see, None) or (raw value, why Metaflow rejects it).
 
-    Metaflow's own messages echo the value; for a secret key the reason says
-    "<redacted>" instead, so no output can leak it."""
-    value, error = _coerce(env_name, value, default, choices)
+    `validator` is an extension's own validate_fn as rules (catalog/extensions/
+    validators.py). Metaflow's own messages echo the value; for a secret key the
+    reason says "<redacted>" instead, so no output can leak it."""
+    error = validator_error(env_name, value, validator)
+    if error is None:
+        value, error = _coerce(env_name, value, default, choices)
     if error and secret:
         error = _without_value(error, value)
     return value, error
+
+
+def validator_error(env_name: str, value: Any, validator: Optional[dict]) -> Optional[str]:
+    """What `validate_fn(env_name, value)` raises, replayed from its rules; None when it
+    accepts the value or when a rule is not statically decidable (never a guess)."""
+    if validator is None or value is None:
+        return None
+    params = validator.get("params") or ["name", "value"]
+    ev = Evaluator({params[0]: env_name, params[1]: value}, {}, "")
+    fn = "the validator %s (%s)" % (validator.get("function"), validator.get("where"))
+    for rule in validator.get("rules", []):
+        try:
+            rejected = ev(rule["test"])
+        except Unknown:
+            return None
+        except EvalError as exc:  # the test itself raises, e.g. value[0] on ""
+            return "%s raises %s" % (fn, exc)
+        if not rejected:
+            continue
+        try:
+            message = ev(rule["message"]) if rule.get("message") else None
+        except (Unknown, EvalError):
+            message = None
+        exc_name = rule["raises"]
+        if not rule.get("bound", True):
+            # Python looks the class up before building the message: NameError.
+            meant = " (it means to say: %s)" % message if message else ""
+            return "%s raises NameError: name '%s' is not defined, because its module uses %s " \
+                   "without importing it%s" % (fn, exc_name.split(".")[0], exc_name, meant)
+        return "%s raises %s%s" % (fn, exc_name, ": %s" % message if message else "")
+    return None
 
 
 def _without_value(error: str, value: Any) -> str:

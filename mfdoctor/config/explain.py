@@ -10,6 +10,7 @@ import shlex
 from typing import List, Optional
 
 from ..catalog import full_name
+from ..catalog.evaluate import EvalError, Evaluator, Unknown
 from ..catalog.facts import key_facts, key_type
 from ..redact import redact_value
 from ..view import key_dict, shown_value
@@ -67,10 +68,26 @@ def how_to_set(name: str, example) -> dict:
 def facts_dict(spec) -> dict:
     """The type and rules Metaflow's validators apply to `spec`, for explain and the reference."""
     facts = key_facts(spec.name)
-    if not facts:
+    if facts:
+        return {"format": facts.type, "rules": list(facts.rules), "read_by": facts.read_by,
+                "example": facts.example}
+    v = getattr(spec, "validator", None)
+    if not v:
         return {}
-    return {"format": facts.type, "rules": list(facts.rules), "read_by": facts.read_by,
-            "example": facts.example}
+    # An extension's own validate_fn (catalog/extensions/validators.py), rule by rule.
+    rules = []
+    params = v.get("params") or ["name", "value"]
+    for r in v.get("rules", []):
+        raises = r["raises"] if r.get("bound", True) else "NameError (%s is not imported there)" % r["raises"]
+        message = r.get("message")
+        try:  # the message as users would read it, when it depends on the name only
+            message = repr(Evaluator({params[0]: spec.name}, {}, "")(message)) if message else None
+        except (Unknown, EvalError):
+            pass
+        rules.append("rejected when `%s`: raises %s%s" % (
+            r["test"], raises, (", meaning %s" % message) if message else ""))
+    return {"format": "checked by the extension's validator %s (%s)" % (v.get("function"), v.get("where")),
+            "rules": rules, "read_by": None, "example": None}
 
 
 def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
@@ -81,7 +98,13 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
     catalog = res.catalog
     if rk is None:
         kind = catalog.kind_of(name)
-        if kind:
+        removed = catalog.data.get("cli_disabled", {}).get(name)
+        if removed and not kind:
+            kind = "cli-removed"
+            text = ("option %s of `%s`, a flow CLI command group that %s removes (TOGGLE_CLI): "
+                    "nothing reads it while that extension is installed" % (
+                        removed.get("option"), removed.get("command"), removed.get("removed_by")))
+        elif kind:
             text = _KIND_TEXT.get(kind, kind)
             cli = catalog.data.get("cli_details", {}).get(name)
             if cli:
@@ -89,6 +112,7 @@ def explain_key(res, name: str, verdict: Optional[List[dict]] = None) -> dict:
             where = (cli or {}).get("location") or catalog.data.get("env_locations", {}).get(name)
             if where:
                 text += " (%s)" % where
+        if kind:
             layers = [dict(l.to_dict(), value=redact_value(name, l.value)) for l in res.layers_of(name)]
             return {"schema": EXPLAIN_SCHEMA, "found": True, "name": name, "kind": kind,
                     "text": text, "layers": layers,

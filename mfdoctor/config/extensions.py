@@ -82,7 +82,8 @@ class ModuleRun:
                     self.bind(target, ConfigModuleRef(self.rep.ns))
                 elif kind == "conf":
                     rk = self.rep.from_conf(op["key"], target, op["default"], op.get("choices"),
-                                            evaluator=self.eval, where=(self.module, op.get("line")))
+                                            evaluator=self.eval, where=(self.module, op.get("line")),
+                                            validator=op.get("validator_rules"))
                     if rk.unknown:
                         self.mark_unknown(target, op.get("line"), "from_conf(%r, ...)" % op["key"])
                         self.unknown[target] = rk.unknown

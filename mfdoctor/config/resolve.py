@@ -25,7 +25,7 @@ from .coerce import coerce
 from .extensions import run_extension_configs
 from .files import ConfigFiles, config_files, register_secrets
 from .loader import apply_config_loader
-from .plugin_list import enabled_plugins
+from ..catalog.plugin_list import enabled_plugins
 from .release_notes import release_problems
 
 
@@ -130,9 +130,11 @@ class _Replayer:
 
     # -- one from_conf -------------------------------------------------
     def from_conf(self, key: str, target: str, default_expr: Optional[str], choices,
-                  evaluator: Optional[Evaluator] = None, where: Optional[tuple] = None) -> ResolvedKey:
+                  evaluator: Optional[Evaluator] = None, where: Optional[tuple] = None,
+                  validator: Optional[dict] = None) -> ResolvedKey:
         """One from_conf call; `evaluator` is the calling module's namespace (an
-        extension's), `where` its (module, line) for values it computes."""
+        extension's), `where` its (module, line) for values it computes, `validator`
+        its custom validate_fn as rules."""
         name = PREFIX + key
         spec = self.specs.get(name)
         if spec is None:  # a key only an if-branch or extension defines
@@ -164,7 +166,7 @@ class _Replayer:
             source = Source.DERIVED if derived else Source.DEFAULT
             origin = refs[0] if derived else "default"
         if default_known:
-            value, error = coerce(name, raw, default, choices, spec.secret)
+            value, error = coerce(name, raw, default, choices, spec.secret, validator)
         else:
             value, error = raw, None
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)

@@ -106,3 +106,23 @@ def test_click_naming_rules_match_vendored_click(tmp_path):
     truth = run_json(code, tmp_path)
     assert [option_name(d) for d in decls] == truth["names"]
     assert [sub_prefix("METAFLOW", s) for s in subs] == truth["prefixes"]
+
+
+def test_cli_groups_an_extension_toggles_off_are_not_read(tmp_path, acme):
+    """TOGGLE_CLI = ["-airflow", "-batch"] removes those groups from the real CLI: their
+    options are in neither list, and `disabled` names them with the extension."""
+    plugins = acme / "metaflow_extensions/acme/plugins/mfextinit_acme.py"
+    plugins.write_text(plugins.read_text() + 'TOGGLE_CLI = ["-airflow", "-batch", "+batch", "-batch"]\n')
+    flow = write(tmp_path, "flow/doctorflow.py", FLOW)
+    truth = run_json(CLI_ORACLE.replace("sys.argv[1]", repr(str(flow))), tmp_path, pythonpath=[acme])
+    tree = sources.cli_tree(PKG_DIR, ext_configs(acme))
+    assert "METAFLOW_ACME_PING_IT_COUNT" in truth and "METAFLOW_ACME_PING_IT_COUNT" in tree["envvars"]
+    assert "METAFLOW_KUBERNETES_STEP_CPU" in truth and "METAFLOW_KUBERNETES_STEP_CPU" in tree["envvars"]
+    disabled = tree["disabled"]
+    assert {d["plugin"] for d in disabled.values()} == {"airflow", "batch"}
+    assert "METAFLOW_AIRFLOW_CREATE_MAX_WORKERS" in disabled and "METAFLOW_BATCH_STEP_CPU" in disabled
+    assert not set(disabled) & set(truth), sorted(set(disabled) & set(truth))
+    assert not set(disabled) & set(tree["envvars"])
+    missing = {n for n in truth if not n.endswith("_ZETA_PARAM")} - set(tree["envvars"])
+    assert not missing, sorted(missing)
+    assert disabled["METAFLOW_BATCH_STEP_CPU"]["removed_by"] == "acme"

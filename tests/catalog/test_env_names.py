@@ -118,3 +118,37 @@ def test_names_read_by_shell_that_metaflow_generates(tmp_path):
     # the line of a multi-line string that holds the name
     assert found[("METAFLOW_DOCTOR_ENDPOINT", "read")] == 5
     assert not any(n == "METAFLOW_NOT_EXPANDED" for n, _ in found)
+
+
+def test_names_read_by_python_code_held_in_strings(tmp_path):
+    """metaflow-netflixext writes a sitecustomize.py from a list of strings; the code in
+    them reads METAFLOW_COVERAGE_CONTEXT when the task starts."""
+    path = write(
+        tmp_path,
+        "setup_coverage.py",
+        '''
+        import os
+        def lines():
+            return [
+                "import os",
+                f"os.environ['METAFLOW_DOCTOR_SET'] = os.environ.get('METAFLOW_DOCTOR_GOT') or '{os.environ['METAFLOW_DOCTOR_REAL']}'",
+                "    coverage_context = os.environ.get('METAFLOW_COVERAGE_CONTEXT')",
+                'if os.getenv("METAFLOW_DOCTOR_GETENV"): pass',
+                "if 'METAFLOW_DOCTOR_IN' in os.environ: os.environ.setdefault('METAFLOW_DOCTOR_DEFAULT', '1')",
+                "if os.environ['METAFLOW_DOCTOR_ITEM'] == '1': pass",
+                "Set METAFLOW_DOCTOR_PROSE=1 or call cfg.get('METAFLOW_DOCTOR_OTHER')",
+            ]
+        ''',
+    )
+    found = {(n, cat): line for n, cat, line in scan_file(str(path))}
+    assert found[("METAFLOW_COVERAGE_CONTEXT", "read")] == 6
+    assert {n: c for n, c in found} == {
+        "METAFLOW_DOCTOR_SET": "set",
+        "METAFLOW_DOCTOR_GOT": "read",
+        "METAFLOW_DOCTOR_REAL": "read",  # real code inside the f-string
+        "METAFLOW_COVERAGE_CONTEXT": "read",
+        "METAFLOW_DOCTOR_GETENV": "read",
+        "METAFLOW_DOCTOR_IN": "read",
+        "METAFLOW_DOCTOR_DEFAULT": "set",
+        "METAFLOW_DOCTOR_ITEM": "read",
+    }

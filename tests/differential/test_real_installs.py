@@ -63,6 +63,12 @@ CRASHES = [
     {"METAFLOW_CONDA_BUILDER_ENV_PACKAGES": "keyring"},
     {"METAFLOW_CONDA_DEPENDENCY_RESOLVER": "pip"},
     {"METAFLOW_CLIENT_CACHE_MAX_SIZE": "lots"},
+    # netflixext's own validator: rejects these with NameError (MetaflowException is
+    # not imported there), accepts the others.
+    {"METAFLOW_CONDA_USE_REMOTE_LATEST": ":foo:"},
+    {"METAFLOW_CONDA_USE_REMOTE_LATEST": ""},
+    {"METAFLOW_CONDA_USE_REMOTE_LATEST": ":any:"},
+    {"METAFLOW_CONDA_USE_REMOTE_LATEST": "alice,bob"},
 ]
 
 
@@ -177,14 +183,49 @@ def test_name_lint_has_no_false_alarm(setup, venvs, tmp_path):
     env = _env(home, {}, str(tmp_path / "cache"))
     real = _real(venv, env, cwd, "--cli")
     names = sorted(set(real["all_configs"]) | {n for n in real["cli"] if n.startswith(PREFIX)})
+    alarms = _lint_alarms(venvs, venv, env, cwd, names)
+    assert len(names) > 150
+    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(names), alarms[:20])
+
+
+def _lint_alarms(venvs, venv, env, cwd, names):
     envfile = os.path.join(cwd, "names.env")
     with open(envfile, "w") as f:
         f.writelines("%s=1\n" % n for n in names)
     proc = _mfd(venvs, venv, env, cwd, "lint", envfile, "--format", "json", "--select", "config.unknown-name")
-    report = json.loads(proc.stdout)
-    alarms = [x["key"] for x in report["findings"] if x["severity"] in ("error", "warning")]
-    assert len(names) > 150
-    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(names), alarms[:20])
+    return [x["key"] for x in json.loads(proc.stdout)["findings"] if x["severity"] in ("error", "warning")]
+
+
+def test_cli_groups_outerbounds_removes_are_not_known(venvs, tmp_path):
+    """ob-metaflow-extensions' TOGGLE_CLI removes batch, step-functions and airflow:
+    the names the plain 2.19.39 flow CLI reads and the Outerbounds one does not (both
+    walked in the real click tree) are read by nothing there, so the lint flags them."""
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, {}, str(tmp_path / "cache"))
+    plain = _real(venvs["mf-2.19.39"], env, cwd, "--cli")
+    ob = _real(venvs["ob-ext"], env, cwd, "--cli")
+    gone = sorted(set(plain["cli"]) - set(ob["cli"]) - set(ob["all_configs"]))
+    assert len(gone) > 50 and "METAFLOW_BATCH_STEP_CPU" in gone
+    alarms = set(_lint_alarms(venvs, venvs["ob-ext"], env, cwd, gone))
+    missed = [n for n in gone if n not in alarms]
+    assert missed == [], "%d of %d removed names still known: %s" % (len(missed), len(gone), missed[:20])
+
+
+def test_names_netflixext_reads_in_code_it_generates_are_known(venvs, tmp_path):
+    """netflixext writes a sitecustomize.py whose code reads METAFLOW_COVERAGE_CONTEXT:
+    every METAFLOW_* name read while importing Metaflow with netflixext, running its
+    coverage setup and then the code it generated is known to the lint."""
+    venv = venvs["netflixext"]
+    home, cwd = _tree(tmp_path, {})
+    env = _env(home, {}, str(tmp_path / "cache"))
+    out = subprocess.run([os.path.join(venv, "bin", "python"), os.path.join(HERE, "generated_reads.py")],
+                         env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    real = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "METAFLOW_COVERAGE_CONTEXT" in real["generated"]
+    assert {"METAFLOW_COVERAGE_CONTEXT", "METAFLOW_COVERAGE_S3_PATH"} <= set(real["reads"])
+    alarms = _lint_alarms(venvs, venv, env, cwd, real["reads"])
+    assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(real["reads"]), alarms)
 
 
 @pytest.mark.parametrize("setup", ["mf-2.9.15", "mf-2.19.39", "netflixext"])
@@ -194,15 +235,20 @@ def test_lint_fails_exactly_when_import_fails(setup, venvs, tmp_path):
     for i, extra in enumerate(CRASHES):
         home, cwd = _tree(tmp_path / str(i), {})
         env = _env(home, extra, str(tmp_path / "cache"))
-        crashes = "import_error" in _real(venv, env, cwd)
+        real = _real(venv, env, cwd)
+        crashes = "import_error" in real
         proc = _mfd(venvs, venv, env, cwd, "lint", "--format", "json")
         report = json.loads(proc.stdout)
         # An unknown name is an error of its own (a typo); the crash is what matters here.
-        predicted = any(f["severity"] == "error" and f["check"] != "config.unknown-name"
-                        for f in report["findings"])
-        if crashes != predicted:
-            wrong.append((extra, "import fails" if crashes else "import works",
-                          [f["message"] for f in report["findings"] if f["severity"] == "error"]))
+        errors = [f["message"] for f in report["findings"]
+                  if f["severity"] == "error" and f["check"] != "config.unknown-name"]
+        if crashes != bool(errors):
+            wrong.append((extra, "import fails" if crashes else "import works", errors))
+        elif crashes and "validator" in " ".join(errors):
+            # A custom validator's failure names the exception users really see.
+            exc = real["import_error"].split(":")[0]
+            if not any(exc in m and "_validate_" in m for m in errors):
+                wrong.append((extra, real["import_error"], errors))
     assert not wrong, wrong
 
 

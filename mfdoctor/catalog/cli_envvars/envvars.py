@@ -50,17 +50,40 @@ def cli_tree(pkg_dir: str, extensions: Optional[list] = None) -> dict:
                         "location": "metaflow/cli_components/run_cmds.py:146",
                         "flow_only": bool, "via": helper name or None}},
      "parameter_prefixes": {"METAFLOW_RUN_": "run", ...},   # + a flow Parameter's name
-     "commands": ["", "run", "argo-workflows create", ...]}
+     "commands": ["", "run", "argo-workflows create", ...],
+     "disabled": {NAME: detail + "plugin", "removed_by"}}  # options of CLI groups removed
     `extensions` is `extension_configs()` output (adds extension CLIs and flow decorators).
     """
     tree = CommandTree(pkg_dir, extensions)
     root_mod = tree.module(ROOT_MODULE, os.path.join(pkg_dir, ROOT_FILE))
+    if root_mod is None or not root_mod.root_calls:
+        return {"envvars": {}, "parameter_prefixes": {}, "commands": [], "disabled": {}}
+    envvars, prefixes, commands = _walk(tree, pkg_dir, *root_mod.root_calls[0])
+    # The command groups an extension's TOGGLE_CLI removes (Outerbounds: batch,
+    # step-functions, airflow): their options are read by nothing, unless the user's
+    # own ENABLED_CLI brings them back (which makes Metaflow ignore the toggles).
+    disabled: Dict[str, dict] = {}
+    if tree.disabled_cli:
+        tree.include_disabled = True
+        more = _walk(tree, pkg_dir, *root_mod.root_calls[0])[0]
+        tree.include_disabled = False
+        for name, detail in more.items():
+            plugin = (detail["command"] or "").split(" ")[0]
+            if name not in envvars and plugin in tree.disabled_cli:
+                disabled[name] = dict(detail, plugin=plugin, removed_by=tree.disabled_cli[plugin])
+    return {
+        "envvars": {k: envvars[k] for k in sorted(envvars)},
+        "parameter_prefixes": {k: prefixes[k] for k in sorted(prefixes)},
+        "commands": sorted(set(commands)),
+        "disabled": {k: disabled[k] for k in sorted(disabled)},
+    }
+
+
+def _walk(tree: CommandTree, pkg_dir: str, root_var: str, root_prefix: str) -> tuple:
+    """(envvars, parameter prefixes, commands) of the tree from `start` down."""
     envvars: Dict[str, dict] = {}
     prefixes: Dict[str, str] = {}
     commands: List[str] = []
-    if root_mod is None or not root_mod.root_calls:
-        return {"envvars": {}, "parameter_prefixes": {}, "commands": []}
-    root_var, root_prefix = root_mod.root_calls[0]
 
     def add(name, command, param, kind, via=None, flow_only=False):
         if name not in envvars:
@@ -125,11 +148,7 @@ def cli_tree(pkg_dir: str, extensions: Optional[list] = None) -> dict:
             visit(child, sub_prefix(prefix, name), path + [name], stack | {key}, help_names)
 
     visit((ROOT_MODULE, root_var), root_prefix.upper().replace("-", "_"), [], frozenset(), ["--help"])
-    return {
-        "envvars": {k: envvars[k] for k in sorted(envvars)},
-        "parameter_prefixes": {k: prefixes[k] for k in sorted(prefixes)},
-        "commands": sorted(set(commands)),
-    }
+    return envvars, prefixes, commands
 
 
 def cli_envvars(pkg_dir: str, extensions: Optional[list] = None) -> Dict[str, dict]:

@@ -9,9 +9,43 @@ import os
 from typing import Dict, List, Optional
 
 from ...pyast import dotted
+from ..plugin_list import enabled_plugins, plugin_item
 from ..plugins import plugin_descs
 from ..pysource import dict_keys_assigned, module_file, module_name, try_parse_file
 from .module import ClickModule, param_from_call
+
+
+def enabled_cli_plugins(descs: list, extensions: Optional[list]) -> tuple:
+    """({name: class path} of the CLI plugins Metaflow enables, {name: extension} of
+    those an extension removes), as extension_support/plugins.py decides with
+    ENABLED_CLI unset: the last desc of a name wins, then `list(names) + TOGGLE_CLI`
+    is applied in order (`-x` removes x, `+x` or `x` adds it). An extension's literal
+    ENABLED_CLI is the list instead, toggles ignored; one mfdoctor cannot read removes
+    nothing."""
+    by_name: Dict[str, str] = {}
+    for name, path in descs:
+        by_name[name] = path
+    toggles: List[tuple] = []  # (toggle, extension)
+    enabled, enabled_by = None, None
+    for ext in extensions or []:
+        # The distribution's name (ob-metaflow-extensions); a PYTHONPATH dir: its org.
+        who = ext.get("package") if ext.get("distribution") else ext.get("org") or "an extension"
+        for m in ext.get("plugin_modules", []):
+            if "ENABLED_CLI" in (m.get("unknown") or {}):
+                return by_name, {}
+            if "ENABLED_CLI" in (m.get("enabled") or {}):
+                enabled, enabled_by = m["enabled"]["ENABLED_CLI"], who
+            toggles += [(t, who) for t in (m.get("toggles") or {}).get("TOGGLE_CLI") or [] if isinstance(t, str)]
+    if enabled is not None and not isinstance(enabled, list):
+        return by_name, {}
+    if enabled is not None:
+        wanted = [(t, enabled_by) for t in enabled if isinstance(t, str)]
+    else:
+        wanted = [(n, None) for n in by_name] + toggles
+    on = enabled_plugins(t for t, _ in wanted)
+    removed_by = {plugin_item(t)[1]: who for t, who in wanted if not plugin_item(t)[0]}
+    return ({n: by_name[n] for n in on if n in by_name},
+            {n: removed_by.get(n) or enabled_by or "an extension" for n in by_name if n not in on})
 
 
 class CommandTree:
@@ -28,6 +62,9 @@ class CommandTree:
             for m in ext.get("plugin_modules", []):
                 for cat, pairs in m.get("plugin_descs", {}).items():
                     self.descs.setdefault(cat, []).extend(pairs)
+        self._all_cli = dict((n, p) for n, p in self.descs.get("cli", []))  # the last desc wins
+        self.cli_plugins, self.disabled_cli = enabled_cli_plugins(self.descs.get("cli", []), extensions)
+        self.include_disabled = False  # walk the CLI groups the extensions' toggles remove
         self._index()
 
     # Every module that could attach commands: those mentioning click.
@@ -87,7 +124,10 @@ class CommandTree:
             out.append((name, (m, attr)))
         flattened = [mod.resolve(s) for s in cmd["sources"]]
         if cmd["lazy_sources"]:
-            for _name, path in self.descs.get("cli", []):
+            plugins = self.cli_plugins
+            if self.include_disabled:
+                plugins = {n: p for n, p in self._all_cli.items() if n in self.disabled_cli}
+            for path in plugins.values():
                 m, _, attr = path.rpartition(".")
                 flattened.append((m, attr))
         for src in flattened:

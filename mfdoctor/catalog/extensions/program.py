@@ -22,6 +22,7 @@ import ast
 from typing import Optional
 
 from ..parse import ConfigParser
+from .validators import describe_validators
 
 CONFIG_MODULE = "metaflow.metaflow_config"
 _METHODS = {"append", "extend", "insert", "update", "setdefault", "pop", "remove", "clear"}
@@ -44,11 +45,20 @@ def _bound_names(node: ast.AST) -> list:
 
 
 class ExtensionParser(ConfigParser):
-    def __init__(self, source: str, filename: str, imported: Optional[dict] = None):
+    def __init__(self, source: str, filename: str, imported: Optional[dict] = None,
+                 validators: Optional[dict] = None):
         super().__init__(source, filename)
         # {local name: JSON value} for names imported from the extension's own modules
         # whose value the interpreter knows.
         self.imported = imported or {}
+        # {function name: rules} of the module's own validate_fn functions.
+        self.validators = validators or {}
+
+    def conf_op(self, target: str, call: ast.Call, lineno: int) -> Optional[dict]:
+        op = super().conf_op(target, call, lineno)
+        if op is not None and op.get("validator") in self.validators:
+            op["validator_rules"] = self.validators[op["validator"]]
+        return op
 
     def unknown(self, node: ast.stmt, names=None) -> list:
         text = self.lines[node.lineno - 1].strip() if node.lineno <= len(self.lines) else ""
@@ -120,4 +130,5 @@ class ExtensionParser(ConfigParser):
 
 def parse_extension_program(source: str, filename: str, imported: Optional[dict] = None) -> list:
     tree = ast.parse(source, filename)
-    return ExtensionParser(source, filename, imported).stmts(tree.body)
+    validators = describe_validators(tree, source, filename)
+    return ExtensionParser(source, filename, imported, validators).stmts(tree.body)

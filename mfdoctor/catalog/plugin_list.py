@@ -1,6 +1,7 @@
 """How Metaflow's `resolve_plugins` reads an ENABLED_<CATEGORY> list: "-x" removes x,
 "+x" and "x" add x. Read once here, for the resolution (which mirrors the load-time
-error) and for the value checks (which restrict plugin choices to the enabled ones)."""
+error), the value checks (which restrict plugin choices to the enabled ones) and the
+flow CLI's command groups (an extension's TOGGLE_CLI removes some)."""
 
 from __future__ import annotations
 
