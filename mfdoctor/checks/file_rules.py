@@ -4,7 +4,9 @@ value found in a file (`lint PATH`): the same functions, a second caller.
 `check_value` (values.py) covers what `from_conf` does with any key; here are the
 rules of the services behind some keys: the Azure sysroot as parse_azure_full_path
 reads it, the blob endpoint as the Azure SDK reads it (http with a token
-credential), the Key Vault prefix. A value holding an unrendered template
+credential), the Key Vault prefix, container image references as a container runtime
+parses them; and, for one file, a Key Vault and a storage account in different
+clouds. A value holding an unrendered template
 placeholder is unknown: only what its literal part decides is checked (a scheme
 before the placeholder is wrong whatever the placeholder becomes).
 """
@@ -15,13 +17,13 @@ from typing import List, Optional
 
 from ..findings import ERROR, OK, SKIPPED, Finding, Location
 from .. import ids
-from .azure_static import check_endpoint, check_sysroot, check_vault_prefix
-from .azure_static.keys import DERIVED_ROOT_KEYS, ENDPOINT_KEY, SYSROOT_KEY
+from .azure_static import check_endpoint, check_images, check_sysroot, check_vault_cloud, check_vault_prefix
+from .azure_static.keys import DERIVED_ROOT_KEYS, ENDPOINT_KEY, IMAGE_KEYS, REGISTRY_KEY, SYSROOT_KEY
 from .keyvault_ids import VAULT_PREFIX_KEY
 from .messages import quote
 
 _SYSROOTS = (SYSROOT_KEY,) + tuple(DERIVED_ROOT_KEYS)
-RULE_KEYS = frozenset(_SYSROOTS + (ENDPOINT_KEY, VAULT_PREFIX_KEY))
+RULE_KEYS = frozenset(_SYSROOTS + (ENDPOINT_KEY, VAULT_PREFIX_KEY) + IMAGE_KEYS)
 
 
 def _not_ok(findings: list) -> list:
@@ -40,7 +42,21 @@ def file_value_findings(name: str, value: str, location: Optional[Location], *,
     if name == ENDPOINT_KEY:
         return _not_ok(check_endpoint(value, client_provider=client_provider or "azure-default",
                                       required=False, key=name, **kw))
+    if name in IMAGE_KEYS:
+        found = check_images({name: (value, source, kw["origin"], location)})
+        # A registry alone: the image it is joined with may be set elsewhere; only a
+        # registry that breaks every image is certain.
+        return [f for f in found if f.severity == ERROR or (name != REGISTRY_KEY and f.severity != OK)]
     return _not_ok(check_vault_prefix(value, key=name, **kw))
+
+
+def file_pair_findings(values: dict) -> List[Finding]:
+    """Rules over two values set in one file: {name: (value, location)}, literal values
+    only. A Key Vault and a storage account in different clouds."""
+    if VAULT_PREFIX_KEY not in values or ENDPOINT_KEY not in values:
+        return []
+    (prefix, loc), (endpoint, _) = values[VAULT_PREFIX_KEY], values[ENDPOINT_KEY]
+    return check_vault_cloud(prefix, endpoint, loc)
 
 
 def template_value_findings(name: str, value: str, placeholder: str,

@@ -16,13 +16,13 @@ from ..config import resolve
 from ..catalog.plugin_list import enabled_plugins
 from ..findings import ERROR, OK, SKIPPED, WARNING, Finding, Location
 from ..scan import ScanResult, scan_paths, scan_text
-from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, PY_READ
+from ..scan.model import CONFIG_KEY, JSON_KEY, MENTION, READ_CONTEXTS
 from ..redact import is_secret_name, register_secret
 from ..settings import Settings
 from ..vocabulary import PREFIX, USER_SET, Source
 from .. import ids
 from .effective import check_effective
-from .file_rules import file_value_findings, template_value_findings
+from .file_rules import file_pair_findings, file_value_findings, template_value_findings
 from .fixtext import FILE_SOURCES
 from .messages import quote
 from .names import NameIndex, check_config_keys, check_env_names, unknown_name_finding
@@ -56,8 +56,9 @@ def run_lint(paths: Optional[List[str]] = None, *, res=None, settings=None, jobs
 
 # -- helpers ---------------------------------------------------------------------
 
-# Contexts where the file reads a variable rather than sets it.
-_READS = (PY_READ,)
+# Contexts that give no value to check: the file reads the variable (`os.environ.get`,
+# `$X`, `${X:-d}`: nothing is set there) or only mentions it.
+_NO_VALUE = READ_CONTEXTS | {MENTION}
 
 
 def _finding(p: ValueProblem, name: str, location: Optional[Location]) -> Finding:
@@ -89,7 +90,7 @@ def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
     if ids.CONFIG_PROFILE_MISSING in failing:
         failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
-    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX}:
+    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX, ids.AZURE_IMAGE}:
         failing.add(ids.CONFIG_INVALID_VALUE)  # a value in a file failed a service rule
     for check, msg in oks.items():
         if check not in failing:
@@ -209,13 +210,29 @@ def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[F
                                listed))
         if timings is not None:
             timings["tree"] = time.perf_counter() - t1
+    for r in results:  # before any finding is built: none may echo a secret of any file
+        for o in r.occurrences:
+            if o.has_value and is_secret_name(o.name):
+                register_secret(o.value)
+    stored = None
+    if any(r.stamp is not None for r in results):
+        from .lint_cache import FindingsCache, context_key
+
+        stored = FindingsCache(list(paths), context_key(res, index, settings))
     n_names = n_values = n_files = 0
     for r in results:
-        found, names, values = _lint_result(r, res, index, settings)
+        hit = stored.lookup(r) if stored is not None else None
+        if hit is None:
+            hit = _lint_result(r, res, index, settings)
+            if stored is not None:
+                stored.keep(r, *hit)
+        found, names, values = hit
         out += found
         n_names += names
         n_values += values
         n_files += 1 if names else 0
+    if stored is not None:
+        stored.save()
     if timings is not None:
         # Key names are fixed phase names (JSON readers index them); counts live in the ok findings.
         timings["scan"] = t1 - t0
@@ -238,31 +255,33 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
                 return
         out.append(f)
 
-    for o in r.occurrences:  # before any finding is built: none may echo a secret
-        if o.has_value and is_secret_name(o.name):
-            register_secret(o.value)
     for p in r.problems:
         keep(Finding(p.check, p.severity, p.message, fix=p.fix,
                      location=Location(path, p.line, p.column)), p.line)
     n_values = 0
     config_keys = []
     reported = set()
+    # (line, name) set there: a line that sets a name and reads it too is reported as the set.
+    set_on = {(o.line, o.name) for o in r.occurrences if o.context not in READ_CONTEXTS}
+    literal: Dict[str, tuple] = {}  # name -> (value, location) of the literal values set here
     # The Azure client provider this file sets decides http vs token, else the effective one.
-    provider = next((o.value for o in r.occurrences if o.has_value and o.context not in (MENTION, PY_READ)
+    provider = next((o.value for o in r.occurrences if o.has_value and o.context not in _NO_VALUE
                      and o.name == PREFIX + "DEFAULT_AZURE_CLIENT_PROVIDER"), None) \
         or res.value("DEFAULT_AZURE_CLIENT_PROVIDER")
     for o in r.occurrences:
         name_loc = Location(path, o.line, o.column)
         if not index.is_known(o.name):
-            if (o.line, o.name) not in reported:  # one finding per name and line
-                reported.add((o.line, o.name))
+            read = o.context in READ_CONTEXTS
+            if (o.line, o.name) not in reported and not (read and (o.line, o.name) in set_on):
+                reported.add((o.line, o.name))  # one finding per name and line
+                # A key of a Metaflow config, even one a script writes with a heredoc.
+                in_config = r.metaflow_config or o.context == CONFIG_KEY
                 keep(unknown_name_finding(index, o.name, name_loc, path,
-                                          metaflow_config=r.metaflow_config,
-                                          read=o.context in _READS), o.line)
+                                          metaflow_config=in_config, read=read), o.line)
             continue
         if o.context == CONFIG_KEY:
             config_keys.append((o.name, o.line, o.column))
-        if not o.has_value or o.context in (MENTION, PY_READ):
+        if not o.has_value or o.context in _NO_VALUE:
             continue
         spec = catalog.key(o.name) if o.name in catalog.keys else None
         if spec is None:
@@ -282,6 +301,7 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             for f in template_value_findings(o.name, value, placeholder, value_loc, source=source):
                 keep(f, o.line, o.value_line)
             continue
+        literal[o.name] = (value, value_loc)
         for f in file_value_findings(o.name, value, value_loc, client_provider=provider,
                                      source=source):
             keep(f, o.line, o.value_line)
@@ -298,9 +318,11 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             if p.at_value and o.value_line:
                 loc = Location(path, o.value_line, o.value_column)
             keep(_finding(p, o.name, loc), o.line, o.value_line)
-    if r.metaflow_config:
-        # Names already checked above; here: unprefixed, env-only and duplicate keys.
-        known_keys = [k for k in config_keys]
-        for f in check_config_keys(known_keys, r.unprefixed_keys, r.duplicate_keys, path, index):
+    for f in file_pair_findings(literal):
+        keep(f, f.location.line if f.location else None)
+    if r.metaflow_config or config_keys:
+        # Names already checked above; here: unprefixed, env-only and duplicate keys
+        # (a config written by a heredoc: its env-only keys).
+        for f in check_config_keys(config_keys, r.unprefixed_keys, r.duplicate_keys, path, index):
             keep(f, f.location.line if f.location else None)
     return out, len(r.occurrences), n_values

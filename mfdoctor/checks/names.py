@@ -15,6 +15,7 @@ from ..findings import ERROR, INFO, WARNING, Finding, Location
 from ..suggest import TYPO, Suggester
 from ..vocabulary import PREFIX
 from .. import ids
+from .messages import quote
 
 # Old names Metaflow no longer reads (or never read), and what it reads instead.
 RENAMED = {
@@ -86,6 +87,24 @@ class NameIndex:
         if "-" in name:
             return self._known_exact(name.split("-", 1)[0])
         return False
+
+    def parameter_near_miss(self, name: str) -> Optional[tuple]:
+        """(METAFLOW_<CMD>_<PARAM>, the Parameter as the flow writes it, "path:line") when
+        `name` has a flow Parameter's shape and its PARAM is one typo away from a Parameter
+        the linted tree defines (or the same words without their underscores)."""
+        cp = self.cli_parameter(name)
+        if not cp or self.tree is None or not self.tree.params:
+            return None
+        word = cp[1]
+        squeezed = word.replace("_", "")
+        best = next((p for p in sorted(self.tree.params) if p.replace("_", "") == squeezed), None)
+        if best is None and len(word) >= 4:  # one letter of X is not a typo of Y
+            m = Suggester(self.tree.params).match(word)
+            best = m[0] if m and m[1] == TYPO else None
+        if best is None:
+            return None
+        return (name[:len(name) - len(word)] + best, self.tree.spelled.get(best, best.lower()),
+                self.tree.where.get(best))
 
     def kind(self, name: str) -> Optional[str]:
         if self._kinds is None:
@@ -160,6 +179,11 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
                "for `%s`), but no Parameter %s is defined in the linted files%s" % (
                    name, cp[0].upper().replace(" ", "_").replace("-", "_"), cp[0],
                    cp[1].lower(), in_where))
+        near = index.parameter_near_miss(name)
+        if near:
+            best = near[0]
+            msg += "; did you mean %s, for Parameter %s%s?" % (
+                best, quote(near[1]), " (%s)" % near[2] if near[2] else "")
     elif best or metaflow_config:
         msg = "%s is not a name Metaflow %s reads: it is ignored%s" % (
             name, index.version, in_where)
@@ -176,6 +200,8 @@ def unknown_name_finding(index: NameIndex, name: str, location: Optional[Locatio
     elif cp:
         fix = ("define the Parameter in the flow, or if another program reads it, %s"
                % _KNOWN_NAMES_FIX)
+    elif read:
+        fix = "nothing to change if this program reads its own variable; to silence it, " + _KNOWN_NAMES_FIX
     else:
         fix = "remove it, or if another program or an in-house extension reads it, " + _KNOWN_NAMES_FIX
     return Finding(ids.CONFIG_UNKNOWN_NAME, severity, msg, key=name,

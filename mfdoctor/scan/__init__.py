@@ -45,10 +45,11 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
     (wherever it lives); None decides from the path and the content."""
     # The scanners are imported on first use: `lint` without paths needs none of them.
     from .dockerfile import scan_dockerfile
-    from .envfile import scan_env, scan_shell
+    from .envfile import scan_env
     from .generic import merge
     from .jsonfile import scan_json
     from .pyfile import scan_python
+    from .shell import scan_shell
     from .yamlfile import scan_yaml
 
     result = ScanResult(path=path, kind=kind)
@@ -61,7 +62,8 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
     if kind == "env":
         occs = scan_env(text, li)
     elif kind == "shell":
-        occs = scan_shell(text, li)
+        # YAML written by a heredoc is read by the YAML scanner, which itself reads shell.
+        occs = scan_shell(text, li, readers={"yaml": scan_yaml})
     elif kind == "dockerfile":
         occs = scan_dockerfile(text, li)
     elif kind == "yaml":
@@ -98,7 +100,7 @@ def _scan_terraform(text: str, li, problems: list, path: str, result: ScanResult
         inner = kind_from_name(path[:-len(".tftpl")]) or "shell"
         if inner in ("yaml", "json", "env"):
             return scan_text(text, inner, path).occurrences
-        from .envfile import scan_shell
+        from .shell import scan_shell
 
         return scan_shell(text, li)
     from .terraform import scan_terraform

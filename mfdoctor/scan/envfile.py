@@ -1,4 +1,4 @@
-"""`.env` files (dotenv syntax) and shell scripts (read by the shell lexer).
+"""`.env` files (dotenv syntax).
 
 A name in a comment, or anywhere else than a `NAME=value` line, is not a
 setting of an env file: it is not reported."""
@@ -9,7 +9,6 @@ import re
 
 from .generic import merge
 from .model import ENV_FILE, Occurrence
-from .shell import shell_occurrences
 from .templates import find_template
 from .text import LineIndex
 
@@ -62,6 +61,3 @@ def scan_env(text: str, li: LineIndex) -> list:
         )
     return merge(text, li, occs, fallback_context=None)
 
-
-def scan_shell(text: str, li: LineIndex) -> list:
-    return merge(text, li, shell_occurrences(text, li), fallback_context=None)

@@ -30,6 +30,8 @@ from .walk import list_files
 
 _PARAM_CALLS = {"Parameter", "IncludeFile"}
 _PARAM_DICTS = {"PARAMETERS", "INCLUDE_FILES"}
+# What grep looks for when every Parameter of the tree is wanted (_PARAM_NEEDLE decides).
+_PARAM_TEXT = ["Parameter", "IncludeFile", "PARAMETERS", "INCLUDE_FILES"]
 _PARAM_NEEDLE = re.compile(rb"\b(?:Parameter|IncludeFile)\s*\(|\b(?:PARAMETERS|INCLUDE_FILES)\s*=")
 _OPTIONS_NEEDLE = re.compile(rb"^\s+options\s*=\s*\{", re.M)
 _EXT_CONFIG = re.compile(r"(^|/)metaflow_extensions/[^/]+/config/mfextinit_[^/]*\.py$")
@@ -47,6 +49,7 @@ class TreeNames:
     options: set = field(default_factory=set)  # METAFLOW_<OPTION>
     extension: set = field(default_factory=set)  # METAFLOW_<KEY>
     where: Dict[str, str] = field(default_factory=dict)
+    spelled: Dict[str, str] = field(default_factory=dict)  # PARAM -> the name as the flow writes it
 
 
 def envvar_suffix(name: str) -> str:
@@ -68,9 +71,12 @@ def _python_files(paths: Iterable[str], exclude: Optional[Callable[[str], bool]]
                 yield f
 
 
-def _add(out: TreeNames, bucket: set, name: str, path: str, line: int) -> None:
+def _add(out: TreeNames, bucket: set, name: str, path: str, line: int,
+         spelled: Optional[str] = None) -> None:
     bucket.add(name)
     out.where.setdefault(name, "%s:%d" % (path, line))
+    if spelled is not None:
+        out.spelled.setdefault(name, spelled)
 
 
 def _learn(tree: ast.AST, path: str, out: TreeNames, ext_config: bool, options: bool) -> None:
@@ -83,7 +89,7 @@ def _learn(tree: ast.AST, path: str, out: TreeNames, ext_config: bool, options: 
             if not name:
                 continue
             if fname in _PARAM_CALLS:
-                _add(out, out.params, envvar_suffix(name), path, node.lineno)
+                _add(out, out.params, envvar_suffix(name), path, node.lineno, name)
             elif fname == "from_conf" and ext_config:
                 key = name if name.startswith(PREFIX) else PREFIX + name
                 _add(out, out.extension, key, path, node.lineno)
@@ -95,7 +101,7 @@ def _learn(tree: ast.AST, path: str, out: TreeNames, ext_config: bool, options: 
                 keys = [string_constant(k) for k in stmt.value.keys if k is not None]
                 if targets & _PARAM_DICTS:
                     for k in filter(None, keys):
-                        _add(out, out.params, envvar_suffix(k), path, stmt.lineno)
+                        _add(out, out.params, envvar_suffix(k), path, stmt.lineno, k)
                 elif options and "options" in targets and any(
                         (dotted(b) or "").endswith("FlowDecorator") for b in node.bases):
                     for k in filter(None, keys):
@@ -167,7 +173,23 @@ def learn_tree(paths: Iterable[str], exclude: Optional[Callable[[str], bool]] = 
                 if data and any(n.encode() in data for n in needles):
                     hits.add(f)
         wanted = hits
-    for path in sorted(wanted | set(ext)):
+    parsed = _learn_files(sorted(wanted | set(ext)), out, ext)
+    if words is not None and any(envvar_suffix(w) not in out.params for w in words):
+        # A name that matches no Parameter may be a near miss of one (did-you-mean):
+        # then every file that defines Parameters is read, not only those naming it.
+        hits = _grep_files(files, _PARAM_TEXT)
+        if hits is None:
+            hits = set(files)
+        _learn_files(sorted(hits - parsed), out, ext)
+    return out
+
+
+def _learn_files(paths: List[str], out: TreeNames, ext: List[str]) -> set:
+    """Learn from each file; the set of paths read."""
+    done = set()
+    ext = set(ext)
+    for path in paths:
+        done.add(path)
         data = _read(path)
         if data is None:
             continue
@@ -180,4 +202,4 @@ def learn_tree(paths: Iterable[str], exclude: Optional[Callable[[str], bool]] = 
         except (SyntaxError, ValueError):  # TooDeep is a SyntaxError
             continue
         _learn(tree, path, out, ext_config, options)
-    return out
+    return done

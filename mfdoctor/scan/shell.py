@@ -17,7 +17,11 @@ from __future__ import annotations
 import re
 from typing import Callable, List, Optional
 
-from .model import ASSIGN, SHELL, SHELL_READ, Occurrence
+from .detect import kind_from_name
+from .envfile import scan_env
+from .generic import merge
+from .jsonfile import scan_json
+from .model import ASSIGN, SHELL, SHELL_READ, Occurrence, ScanResult
 from .shlex_ import HEREDOC, OP, REDIR, WORD, Lexer, Word
 from .templates import find_template
 from .text import LineIndex
@@ -31,6 +35,8 @@ _DECLARE = {"export", "declare", "typeset", "local", "readonly"}
 _PREFIX = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}",
            "time", "exec", "nohup", "command", "builtin", "eval"}
 _ENV_FLAGS = {"-e", "--env", "--set-env", "--inject-env", "--envvars", "--env-var", "--build-arg"}
+# $METAFLOW_HOME/config.json, ${METAFLOW_HOME}/config_dev.json: a Metaflow profile file.
+_PROFILE_IN_HOME = re.compile(r"\$\{?METAFLOW_HOME\}?/config(?:_[^/]*)?\.json$")
 _MAX_DEPTH = 3  # echo 'echo "export ..." >> f' >> g: text lexed again at most this deep
 
 
@@ -38,9 +44,12 @@ class _Sink:
     """Builds occurrences; `at(offset)` maps an offset in the lexed text to one
     in the file (identity unless the text is an echoed string)."""
 
-    def __init__(self, li: LineIndex, out: list, at: Callable[[int], int]):
+    def __init__(self, li: LineIndex, out: list, at: Callable[[int], int], readers=None):
         self.li, self.out, self.at = li, out, at
         self.text = ""  # the text being lexed (set by scan_commands)
+        # kind -> scanner(text, li, problems) for heredoc bodies of kinds this module
+        # cannot import (the YAML scanner reads shell itself).
+        self.readers = readers or {}
 
     def add(self, name: str, off: int, context: str, value=None, voff: Optional[int] = None,
             template: Optional[str] = None, has_value: Optional[bool] = None) -> None:
@@ -74,7 +83,8 @@ def _lex_again(text: str, track: List[int], sink: _Sink, depth: int, env_file: b
     """Read a string a command wrote into a file: as shell, or (GitHub's env
     files) as `NAME=value` lines whose value is the rest of the line."""
     outer = sink.at
-    sub = _Sink(sink.li, sink.out, lambda o: outer(track[o] if o < len(track) else track[-1]))
+    sub = _Sink(sink.li, sink.out, lambda o: outer(track[o] if o < len(track) else track[-1]),
+                sink.readers)
     if env_file:
         for m in _ENV_LINE.finditer(text):
             value = m.group(2)
@@ -135,6 +145,42 @@ def _unescape_newlines(text: str, track: List[int]):
     return "".join(out), pos
 
 
+def _target_kind(target: str) -> Optional[str]:
+    """The scanner kind of the file a heredoc is written into (None: read as shell)."""
+    if _PROFILE_IN_HOME.search(target):
+        return "json"
+    kind = kind_from_name(target)
+    return kind if kind not in ("shell", "text") else None
+
+
+def _heredoc_body(text: str, body: tuple, target: str, sink: _Sink, depth: int) -> None:
+    """Read a heredoc body as the file it is written into: JSON, YAML or an env file by
+    that file's kind (a Metaflow profile path is a Metaflow config file), else as shell.
+    An unquoted body's `$VAR` and `$(cmd)` are still in the text: they are the values'
+    placeholders."""
+    kind = _target_kind(target)
+    part = text[body[0]:body[1]].replace("\r\n", "\n")
+    li = LineIndex(part)
+    # A body is no file of its own: what makes it unreadable (a `$X` where JSON wants a
+    # value) is for the shell to fill in, so its problems are not reported.
+    if kind == "json":
+        occs = scan_json(part, li, [], target, ScanResult(path=target, kind="json"),
+                         True if _PROFILE_IN_HOME.search(target) else None)
+    elif kind == "env":
+        occs = scan_env(part, li)
+    elif kind in sink.readers:
+        occs = sink.readers[kind](part, li, [])
+    else:
+        scan_commands(text, body[0], body[1], sink, depth=depth + 1)
+        return
+    for o in occs:
+        o.line, o.column = sink.li.pos(sink.at(body[0] + li.offset(o.line, o.column)))
+        if o.value_line:
+            o.value_line, o.value_column = sink.li.pos(
+                sink.at(body[0] + li.offset(o.value_line, o.value_column)))
+        sink.out.append(o)
+
+
 def _command(words: List[Word], redirs: list, heredocs: list, lexer: Lexer, sink: _Sink,
              depth: int, tee_into: Optional[str]) -> Optional[str]:
     """Record what one simple command sets. Returns the file this command's output
@@ -179,14 +225,17 @@ def _command(words: List[Word], redirs: list, heredocs: list, lexer: Lexer, sink
         if j < len(args):
             _command(args[j:], redirs, heredocs, lexer, sink, depth, tee_into)
         return None
-    if (cmd == "cat" and _writes_to(redirs)) or cmd == "tee":
-        # `cat > f.sh <<EOF` / `tee f.sh <<EOF`: the body is the file's text.
+    tee_files = [w.value for w in args if not w.value.startswith("-")] if cmd == "tee" else []
+    # tee writes its input into its files (its stdout often goes to /dev/null).
+    target = (tee_files[0] if tee_files else None) if cmd == "tee" else \
+        (_writes_to(redirs) or tee_into)
+    if cmd in ("cat", "tee") and target is not None:
+        # `cat > f <<EOF`, `tee f <<EOF`, `cat <<EOF | tee f`: the body is the file's text.
         for h in heredocs:
             if h.body and depth < _MAX_DEPTH:
-                scan_commands(lexer.text, h.body[0], h.body[1], sink, depth=depth + 1)
+                _heredoc_body(lexer.text, h.body, target, sink, depth)
     if cmd == "tee":
-        files = [w.value for w in args if not w.value.startswith("-")]
-        return files[0] if files else None
+        return tee_files[0] if tee_files else None
     if cmd in ("echo", "printf"):
         target = _writes_to(redirs) or tee_into
         if target is not None:
@@ -248,12 +297,20 @@ def scan_commands(text: str, start: int, end: int, sink: _Sink, fold_newlines: b
 
 
 def shell_occurrences(text: str, li: LineIndex, start: int = 0, end: Optional[int] = None,
-                      fold_newlines: bool = False, out: Optional[list] = None) -> list:
-    """Occurrences in text[start:end] read as shell (positions in `text`)."""
+                      fold_newlines: bool = False, out: Optional[list] = None,
+                      readers: Optional[dict] = None) -> list:
+    """Occurrences in text[start:end] read as shell (positions in `text`). readers: see
+    `_Sink`."""
     out = [] if out is None else out
     try:
         scan_commands(text, start, len(text) if end is None else end,
-                      _Sink(li, out, lambda o: o), fold_newlines)
+                      _Sink(li, out, lambda o: o, readers), fold_newlines)
     except RecursionError:  # pragma: no cover - depth is bounded; belt and braces
         pass
     return out
+
+
+def scan_shell(text: str, li: LineIndex, readers: Optional[dict] = None) -> list:
+    """A shell script. A name the lexer found in no command (a comment, an echoed
+    message) is not a setting: it is dropped."""
+    return merge(text, li, shell_occurrences(text, li, readers=readers), fallback_context=None)

@@ -164,18 +164,20 @@ class _Walk:
                     nl = self.text.find("\n", a, b)
                     a = b if nl == -1 else nl + 1
                     shell_occurrences(self.original, self.li, a, b, fold_newlines=style == ">",
-                                      out=self.occs)
+                                      out=self.occs, readers=_READERS)
                 elif style in ('"', "'"):
                     if self.text[a + 1:b - 1] == n.value:
-                        shell_occurrences(self.original, self.li, a + 1, b - 1, out=self.occs)
+                        shell_occurrences(self.original, self.li, a + 1, b - 1, out=self.occs,
+                                          readers=_READERS)
                     else:  # escapes: positions of the string's start
-                        for o in shell_occurrences(n.value, LineIndex(n.value)):
+                        for o in shell_occurrences(n.value, LineIndex(n.value), readers=_READERS):
                             o.line, o.column = _pos(n)
                             o.value_line = o.value_column = None
                             self.occs.append(o)
                 else:
                     shell_occurrences(self.original, self.li, a, b,
-                                      fold_newlines="\n" in self.text[a:b], out=self.occs)
+                                      fold_newlines="\n" in self.text[a:b], out=self.occs,
+                                      readers=_READERS)
             elif isinstance(n, SequenceNode):
                 stack.extend(n.value)
             elif isinstance(n, MappingNode):
@@ -318,6 +320,10 @@ def scan_yaml(text: str, li: LineIndex, problems: list) -> list:
         return merge(text, li, [], keep=lambda s: keep(s) and not _inside(expr, s))
     spans = sorted(w.spans)
     return merge(text, li, w.occs, keep=lambda s: _inside(spans, s) and not _inside(expr, s))
+
+
+# A heredoc in a `run:` block that writes a YAML file: read by this module.
+_READERS = {"yaml": scan_yaml}
 
 
 def _inside(spans: list, offset: int) -> bool:

@@ -49,3 +49,42 @@ def test_empty_click_choice_quotes_clicks_failure(home, tmp_path):
             if f.severity == "error"]
     assert f.check == "config.unknown-plugin"
     assert "set but empty" in f.message and "Invalid value for '--metadata'" in f.message
+
+
+def test_image_references_in_files_get_the_check_rules(home, tmp_path):
+    # What `check` says of these values in the environment (azure.image), at the value.
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11\n"
+        "ENV METAFLOW_KUBERNETES_CONTAINER_IMAGE=https://myreg.azurecr.io/flows:1.2\n"
+        "ENV METAFLOW_DEFAULT_CONTAINER_IMAGE=Flows:1.2\n"
+        "ENV METAFLOW_KUBERNETES_CONTAINER_REGISTRY=https://myreg.azurecr.io\n")
+    (tmp_path / "ok.env").write_text(
+        "METAFLOW_KUBERNETES_CONTAINER_IMAGE=myreg.azurecr.io/team/flows:1.2@sha256:" + "a" * 64 + "\n"
+        "METAFLOW_DEFAULT_CONTAINER_IMAGE=localhost:5000/flows\n"
+        "METAFLOW_KUBERNETES_CONTAINER_IMAGE=${IMAGE}\n"
+        # a registry alone: the image may be set elsewhere, so no "no image set" warning
+        "METAFLOW_KUBERNETES_CONTAINER_REGISTRY=myreg.azurecr.io\n")
+    findings = run_lint([str(tmp_path)], res=resolve_in(home, tmp_path))
+    got = _bad(findings)
+    assert got == [("error", "azure.image", "METAFLOW_DEFAULT_CONTAINER_IMAGE", 3),
+                   ("error", "azure.image", "METAFLOW_KUBERNETES_CONTAINER_IMAGE", 2),
+                   ("error", "azure.image", "METAFLOW_KUBERNETES_CONTAINER_REGISTRY", 4)]
+    f = next(f for f in findings if f.key == "METAFLOW_KUBERNETES_CONTAINER_IMAGE" and f.severity == "error")
+    assert f.location.column == len("ENV METAFLOW_KUBERNETES_CONTAINER_IMAGE=") + 1
+    assert f.fix == "export METAFLOW_KUBERNETES_CONTAINER_IMAGE=myreg.azurecr.io/flows:1.2"
+    # the value checks did not pass, so no "all values read as expected"
+    assert not any(f.check == "config.invalid-value" and f.severity == "ok" for f in findings)
+
+
+def test_a_vault_and_an_account_in_different_clouds_in_one_file(home, tmp_path):
+    (tmp_path / "azure.env").write_text(
+        "METAFLOW_AZURE_KEY_VAULT_PREFIX=https://team-kv.vault.azure.cn\n"
+        "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT=https://acct.blob.core.windows.net/\n")
+    (tmp_path / "same.env").write_text(
+        "METAFLOW_AZURE_KEY_VAULT_PREFIX=https://team-kv.vault.azure.net\n"
+        "METAFLOW_AZURE_STORAGE_BLOB_SERVICE_ENDPOINT=https://acct.blob.core.windows.net/\n")
+    (tmp_path / "vault_only.env").write_text("METAFLOW_AZURE_KEY_VAULT_PREFIX=https://team-kv.vault.azure.cn\n")
+    got = [(f.location.path.rsplit("/", 1)[-1], f.location.line) + g[:3]
+           for f in run_lint([str(tmp_path)], res=resolve_in(home, tmp_path))
+           for g in [(f.severity, f.check, f.key)] if f.severity in ("error", "warning")]
+    assert got == [("azure.env", 1, "warning", "azure.vault-prefix", "METAFLOW_AZURE_KEY_VAULT_PREFIX")]

@@ -5,8 +5,9 @@ warning, in particular any false error, fails the test.
 
 The tree: a test harness (flow parameters as dicts, a flow-decorator option, contexts
 with an Azure emulator), flows with Parameters and a .env for them, an extension with
-its config module and CI, the Metaflow UI's image, an admin script's variables, and a
-Metaflow profile file."""
+its config module and CI, the Metaflow UI's image, an admin script's variables (set in
+an env file, read by a script), a Metaflow profile file, and a bootstrap script that writes
+a profile and a dotenv file with heredocs."""
 
 import os
 import shutil
@@ -45,6 +46,12 @@ EXPECTED = {
     ("ui/admin.env", "METAFLOW_FLYTE_CLONE_RUN_ID", "config.unknown-name"): ("warning", None),
     # only Metaflow reads its profile file: an unknown name there is certainly ignored
     ("profile/.metaflowconfig/config.json", "METAFLOW_TEAM_BUDGET_CODE", "config.unknown-name"): ("error", None),
+    # ... also when a script writes the profile with a heredoc
+    ("infra/bootstrap.sh", "METAFLOW_NOTEBOOK_OWNER", "config.unknown-name"): ("error", None),
+    # a dotenv file written by the same script: another program may read it
+    ("infra/bootstrap.sh", "METAFLOW_NOTEBOOK_THEME", "config.unknown-name"): ("warning", None),
+    # no Parameter maxrows, but the flow has "max-rows": named, with its file
+    ("flows/ci.env", "METAFLOW_RUN_MAXROWS", "config.unknown-name"): ("warning", "METAFLOW_RUN_MAX_ROWS"),
 }
 
 
@@ -91,6 +98,23 @@ def test_a_harness_reading_its_own_variable_is_info(repo, home):
     _, findings = _problems(repo, home)
     (f,) = [f for f in findings if f.key == "METAFLOW_SUITE_DEBUG"]
     assert f.severity == "info"
+    # a shell script reading the admin's variables: `$X` and `${X:-default}` set nothing
+    reads = {f.key: f.severity for f in findings if f.location and f.location.path == "ui/assume_role.sh"}
+    assert reads == {"METAFLOW_USER_ROLE": "info", "METAFLOW_DEPLOY_STAGE": "info"}
+
+
+def test_a_near_miss_of_a_parameter_names_the_flow_file(repo, home):
+    _, findings = _problems(repo, home)
+    (f,) = [f for f in findings if f.key == "METAFLOW_RUN_MAXROWS"]
+    assert 'Parameter "max-rows" (flows/train_flow.py:6)' in f.message
+
+
+def test_a_profile_written_by_a_heredoc_gets_the_config_file_value_checks(repo, home):
+    _, findings = _problems(repo, home)
+    by_key = {f.key: f for f in findings if f.location and f.location.path == "infra/bootstrap.sh"}
+    # the shell expands ${BUCKET} when it writes the file: unknown here, so not judged
+    assert by_key["METAFLOW_DATASTORE_SYSROOT_S3"].severity == "skipped"
+    assert by_key["METAFLOW_DATASTORE_SYSROOT_S3"].location.line == 9
 
 
 def test_known_names_in_the_nearest_pyproject_silence_other_programs_names(repo, home):

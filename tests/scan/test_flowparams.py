@@ -76,3 +76,18 @@ def test_bad_python_is_skipped_and_explicit_files_count(tmp_path):
     assert learn_tree([str(tmp_path)]).params == {"BETA"}
     assert learn_tree([str(good)]).params == {"BETA"}
     assert learn_tree([str(tmp_path / "missing")]).params == set()
+
+
+def test_a_name_matching_no_parameter_reads_every_file_that_defines_one(tmp_path):
+    # METAFLOW_RUN_MAXROWS: no file mentions "maxrows", so the Parameters of the tree are
+    # learned from every file that defines one (the did-you-mean candidates).
+    _write(tmp_path, "flows/a.py", """
+        from metaflow import FlowSpec, Parameter
+        class A(FlowSpec):
+            rows = Parameter(name="max-rows")
+    """)
+    _write(tmp_path, "lib/util.py", "def f():\n    return 1\n")
+    t = learn_tree([str(tmp_path)], words=["MAXROWS"])
+    assert t.params == {"MAX_ROWS"}
+    assert t.spelled == {"MAX_ROWS": "max-rows"}
+    assert t.where["MAX_ROWS"].endswith("a.py:4")

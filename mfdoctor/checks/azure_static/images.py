@@ -12,6 +12,7 @@ from ...vocabulary import Source
 from ... import ids
 from ..fixtext import set_value
 from ..messages import PYTHON, finding, quote
+from .keys import DEFAULT_IMAGE_KEY, IMAGE_KEY, REGISTRY_KEY
 
 # Docker image references (github.com/distribution/reference grammar).
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -21,6 +22,9 @@ _NAME = r"(?:%s/)?%s(?:/%s)*" % (_DOMAIN, _PATH_COMPONENT, _PATH_COMPONENT)
 _REFERENCE_RE = re.compile(
     r"(?P<name>%s)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?"
     % _NAME, re.ASCII)
+
+
+_NOT_A_REFERENCE = "it does not have the form [registry/]repository[:tag][@digest]"
 
 
 def image_reference_problem(ref: str) -> Optional[str]:
@@ -35,7 +39,7 @@ def image_reference_problem(ref: str) -> Optional[str]:
     if not m:
         if _REFERENCE_RE.fullmatch(ref.lower()):
             return "repository names must be lowercase"
-        return "it is not a valid image reference ([registry/]repository[:tag][@digest])"
+        return _NOT_A_REFERENCE
     if len(m.group("name")) > 255:
         return "the repository name is longer than 255 characters"
     return None
@@ -52,11 +56,10 @@ def check_images(values: Mapping[str, tuple], *, python_version: str = "3") -> l
     """values: key -> (value, source, origin, location) for KUBERNETES_CONTAINER_IMAGE,
     DEFAULT_CONTAINER_IMAGE, KUBERNETES_CONTAINER_REGISTRY (None when unset)."""
     out = []
-    img_key = "METAFLOW_KUBERNETES_CONTAINER_IMAGE"
-    reg_key = "METAFLOW_KUBERNETES_CONTAINER_REGISTRY"
+    img_key, reg_key = IMAGE_KEY, REGISTRY_KEY
     image, isrc, iorig, iloc = values.get(img_key) or (None, None, None, None)
     registry, rsrc, rorig, rloc = values.get(reg_key) or (None, None, None, None)
-    for key in ("METAFLOW_DEFAULT_CONTAINER_IMAGE", img_key):
+    for key in (DEFAULT_IMAGE_KEY, img_key):
         v, src, orig, loc = values.get(key) or (None, None, None, None)
         if v is None or src in (Source.DEFAULT, Source.DERIVED):
             continue
@@ -66,7 +69,7 @@ def check_images(values: Mapping[str, tuple], *, python_version: str = "3") -> l
                                "%s=%s is not a valid image reference: %s; pods fail with InvalidImageName"
                                % (key, quote(v, style=PYTHON), prob), key=key, location=loc,
                                fix=set_value(key, v.strip().lower().split("://", 1)[-1], src, loc, orig)
-                               if prob != "it is not a valid image reference ([registry/]repository[:tag][@digest])"
+                               if prob != _NOT_A_REFERENCE
                                else "write it as [registry/]repository[:tag], e.g. myregistry.azurecr.io/my-image:v1.0"))
         else:
             out.append(finding(ids.AZURE_IMAGE, OK, "%s=%s is a valid image reference" % (key, quote(v, style=PYTHON)),

@@ -19,7 +19,7 @@ from .credential_env import check_credential_env
 from .endpoint import check_endpoint
 from .images import check_images
 from .keys import (CLIENT_PROVIDER_KEY, DEFAULT_AZURE_CLIENT_PROVIDERS, DERIVED_ROOT_KEYS, ENDPOINT_KEY,
-                   SECRETS_BACKEND_KEY, SYSROOT_KEY, WORKLOAD_KEY)
+                   IMAGE_KEYS, SECRETS_BACKEND_KEY, SYSROOT_KEY, WORKLOAD_KEY)
 from .sysroot import check_sysroot, suggest_sysroot
 from .vault import check_secret_ids, check_vault_cloud, check_vault_prefix
 
@@ -215,8 +215,7 @@ def run_azure_static(res, *, flows: Sequence[str] = (), secrets: Sequence[str] =
     # §6 credential variables and images
     out.extend(check_credential_env(env))
     img = {}
-    for name in ("METAFLOW_KUBERNETES_CONTAINER_IMAGE", "METAFLOW_DEFAULT_CONTAINER_IMAGE",
-                 "METAFLOW_KUBERNETES_CONTAINER_REGISTRY"):
+    for name in IMAGE_KEYS:
         irk = _rk(res, name)
         if irk is not None and irk.value is not None:
             img[name] = (irk.value, irk.source, irk.origin, irk.location)
