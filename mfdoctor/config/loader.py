@@ -38,8 +38,8 @@ def config_loader(catalog) -> Optional[dict]:
     return found
 
 
-def _who(loader: dict) -> str:
-    return "the config loader of the Metaflow extension %s" % loader.get("extension")
+def _who(loader: dict, start: bool = False) -> str:
+    return "%she config loader of the Metaflow extension %s" % ("T" if start else "t", loader.get("extension"))
 
 
 def loader_keys(catalog) -> set:
@@ -128,7 +128,7 @@ def _loader_profile(loader: dict, env: Mapping[str, str], files: ConfigFiles, cw
             ids.CONFIG_PROFILE_MISSING, ERROR,
             "%s does not expand `~` in METAFLOW_HOME=%s: it looks for %s, which "
             "does not exist, so every `import metaflow` fails (\"Unable to locate METAFLOW_PROFILE "
-            "%s in %s\")." % (_who(loader).capitalize(), home, path, profile, os.path.join(home, name)),
+            "%s in %s\")." % (_who(loader, start=True), home, path, profile, os.path.join(home, name)),
             key="METAFLOW_HOME", fix=fix, location=Location(path)))
         return None
     if not prof.exists and os.path.isfile(expanded):
@@ -136,7 +136,7 @@ def _loader_profile(loader: dict, env: Mapping[str, str], files: ConfigFiles, cw
             ids.CONFIG_NO_EFFECT, WARNING,
             "%s does not expand `~` in METAFLOW_HOME=%s: it looks for %s (not "
             "found) instead of %s, so that profile file has no effect." % (
-                _who(loader).capitalize(), home, path, expanded),
+                _who(loader, start=True), home, path, expanded),
             key="METAFLOW_HOME", fix=fix, location=Location(expanded)))
     files.remote = ConfigFile(kind=Source.PROFILE, path=path, exists=prof.exists, data=prof.data or {},
                               text=prof.text, profile=profile or None)

@@ -106,3 +106,18 @@ def test_outerbounds_loader_as_the_real_one(case, venvs, server, tmp_path):  # n
                                "--verify").stdout)
     found = {p["key"]: p["message"] for p in verified["problems"] if p["check"] == "config.verify"}
     assert "METAFLOW_DEFAULT_DATASTORE" in found and "s3" in found["METAFLOW_DEFAULT_DATASTORE"], found
+
+
+def test_tilde_home_warning_names_both_paths(venvs, tmp_path):  # noqa: F811
+    home, cwd = tmp_path / "home", tmp_path / "work"
+    (home / "alt").mkdir(parents=True)
+    cwd.mkdir()
+    (home / "alt" / "config.json").write_text(json.dumps({"METAFLOW_KUBERNETES_NAMESPACE": "team"}))
+    env = _env(str(home), {"METAFLOW_HOME": "~/alt"}, str(tmp_path / "cache"))
+    lint = json.loads(_mfd(venvs, venvs["ob-ext"], env, str(cwd), "lint", "--format", "json").stdout)
+    found = [f for f in lint["findings"] if f["check"] == "config.no-effect"]
+    assert len(found) == 1 and found[0]["severity"] == "warning", lint["findings"]
+    msg = found[0]["message"]
+    assert msg.startswith("The config loader of the Metaflow extension outerbounds does not expand `~`")
+    assert os.path.join(str(cwd), "~", "alt", "config.json") in msg and str(home / "alt" / "config.json") in msg
+    assert found[0]["fix"].endswith("export METAFLOW_HOME=%s" % (home / "alt"))
