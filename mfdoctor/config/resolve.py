@@ -168,7 +168,8 @@ class _Replayer:
         if default_known:
             value, error = coerce(name, raw, default, choices, spec.secret, validator)
         else:
-            value, error = raw, None
+            # No coercion without the default's type, but the validator runs on the raw value.
+            value, error = raw, coerce(name, raw, None, None, spec.secret, validator)[1]
         rk = ResolvedKey(spec, value, raw, source, origin, default, layers, error or failure, notes)
         if not default_known and not layers and failure is None:
             module, line = where or ("metaflow_config", spec.line)
