@@ -67,9 +67,12 @@ def write_json_atomic(path: str, data: dict) -> None:
 
 def load_snapshot() -> Catalog:
     with open(SNAPSHOT, encoding="utf-8") as f:
+        st = os.fstat(f.fileno())
         data = json.load(f)
     data["source"] = "bundled"
-    return Catalog(data)
+    cat = Catalog(data)
+    cat.cache_key = "bundled|%d|%d" % (st.st_size, st.st_mtime_ns)
+    return cat
 
 
 CATALOG_CHOICES = ("auto", "bundled", "parse")
@@ -114,7 +117,9 @@ def load_catalog(prefer: str = "auto") -> Catalog:
     if data.get("package_dir") != pkg_dir:
         data["package_dir"] = pkg_dir
         write_json_atomic(path, data)
-    return Catalog(data)
+    cat = Catalog(data)
+    cat.cache_key = path  # the version and the fingerprint of every file it was read from
+    return cat
 
 
 def _snapshot_if_identical(pkg_dir: str, version: str, files: list) -> Optional[dict]:

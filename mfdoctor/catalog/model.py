@@ -74,6 +74,9 @@ class Catalog:
     def __init__(self, data: dict):
         self.data = data
         self.version: str = data.get("metaflow_version") or "unknown"
+        # What identifies this catalog across runs (load_catalog sets it; None: nothing
+        # computed from it is kept between runs).
+        self.cache_key: Optional[str] = None
         self.source: str = data.get("source", "bundled")
         self.program: list = data["program"]
         self.debug_options: list = list(data.get("debug_options", []))

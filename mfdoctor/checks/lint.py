@@ -211,13 +211,29 @@ def _lint_paths(paths, res, index: NameIndex, settings, jobs, timings) -> List[F
                                listed))
         if timings is not None:
             timings["tree"] = time.perf_counter() - t1
+    for r in results:  # before any finding is built: none may echo a secret of any file
+        for o in r.occurrences:
+            if o.has_value and is_secret_name(o.name):
+                register_secret(o.value)
+    stored = None
+    if any(r.stamp is not None for r in results):
+        from .lint_cache import FindingsCache, context_key
+
+        stored = FindingsCache(list(paths), context_key(res, index, settings))
     n_names = n_values = n_files = 0
     for r in results:
-        found, names, values = _lint_result(r, res, index, settings)
+        hit = stored.lookup(r) if stored is not None else None
+        if hit is None:
+            hit = _lint_result(r, res, index, settings)
+            if stored is not None:
+                stored.keep(r, *hit)
+        found, names, values = hit
         out += found
         n_names += names
         n_values += values
         n_files += 1 if names else 0
+    if stored is not None:
+        stored.save()
     if timings is not None:
         # Key names are fixed phase names (JSON readers index them); counts live in the ok findings.
         timings["scan"] = t1 - t0
@@ -240,9 +256,6 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
                 return
         out.append(f)
 
-    for o in r.occurrences:  # before any finding is built: none may echo a secret
-        if o.has_value and is_secret_name(o.name):
-            register_secret(o.value)
     for p in r.problems:
         keep(Finding(p.check, p.severity, p.message, fix=p.fix,
                      location=Location(path, p.line, p.column)), p.line)

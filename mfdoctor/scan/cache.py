@@ -20,6 +20,7 @@ read or written is ignored. `MFDOCTOR_NO_CACHE=1` turns it off.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import os
 import time
@@ -31,7 +32,7 @@ from ..bounds import read_regular
 from .model import FileProblem, Occurrence, ScanResult
 
 # Bump when the stored shape changes.
-FORMAT = 2
+FORMAT = 3
 # A file modified less than this long before the run started is not stored.
 _RACY_NS = 3_000_000_000
 # Not a cache for a whole disk: past this many entries the cache is not written.
@@ -52,23 +53,78 @@ def file_key(st: os.stat_result) -> Tuple[int, ...]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
+@functools.lru_cache(maxsize=None)  # the scan and the findings caches of one run ask alike
 def _code_key() -> str:
-    """mfdoctor's version and the size and mtime of the scanners' source: an edited
-    scanner (a development checkout) starts a new cache."""
+    """mfdoctor's version and the size and mtime of every module of it: an edited
+    checkout (a developer's, or an upgrade in place) starts a new cache."""
     from .. import __version__
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    package = os.path.dirname(here)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     text = "%s|%d" % (__version__, FORMAT)
-    sources = [os.path.join(here, n) for n in sorted(os.listdir(here)) if n.endswith(".py")]
-    sources += [os.path.join(package, n) for n in ("pyast.py", "bounds.py", "vocabulary.py", "settings.py")]
-    for path in sources:
-        try:
-            st = os.stat(path)
-            text += "|%s:%d:%d" % (os.path.basename(path), st.st_size, st.st_mtime_ns)
-        except OSError:
-            pass
+    for directory, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(directory, name))
+                except OSError:
+                    continue
+                text += "|%s/%s:%d:%d" % (directory[len(package):], name, st.st_size, st.st_mtime_ns)
     return "%08x" % zlib.crc32(text.encode("utf-8", "surrogateescape"))
+
+
+class Store:
+    """One file of the cache directory, `cache_dir()/<kind>/<owner digest>-<code>.marshal`,
+    holding (FORMAT, owner, payload): read only if it is a regular file of bounded size
+    written for this owner by this code; written atomically, mode 0600; the owner's files
+    of other code versions removed then. Nothing here raises."""
+
+    def __init__(self, kind: str, owner: str):
+        self.path: Optional[str] = None
+        if not enabled():
+            return
+        from ..catalog import cache_dir
+
+        self.owner = owner
+        self.digest = "%08x%04x" % (zlib.crc32(os.fsencode(owner)), len(owner) & 0xFFFF)
+        self.path = os.path.join(cache_dir(), kind, "%s-%s.marshal" % (self.digest, _code_key()))
+
+    def load(self) -> Any:
+        if self.path is None:
+            return None
+        try:
+            data = marshal.loads(read_regular(self.path, _MAX_BYTES))  # never a FIFO or device
+        except (OSError, ValueError, EOFError, TypeError):  # UnreadableFile is an OSError
+            return None
+        # Another owner whose name has the same digest, or a foreign file: not ours.
+        if not (isinstance(data, tuple) and len(data) == 3 and data[0] == FORMAT and data[1] == self.owner):
+            return None
+        return data[2]
+
+    def save(self, payload: Any) -> None:
+        if self.path is None:
+            return
+        try:
+            data = marshal.dumps((FORMAT, self.owner, payload))
+        except ValueError:  # a value marshal cannot store: keep no cache rather than fail
+            return
+        directory = os.path.dirname(self.path)
+        tmp = "%s.%d.tmp" % (self.path, os.getpid())
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self.path)
+            for name in os.listdir(directory):  # this owner's caches of other code versions
+                if name.startswith(self.digest + "-") and name.endswith(".marshal") \
+                        and name != os.path.basename(self.path):
+                    os.unlink(os.path.join(directory, name))
+        except OSError:  # read-only home, full disk: the next run does the work again
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _pack(r: ScanResult) -> tuple:
@@ -106,34 +162,15 @@ class ScanCache:
 
     def __init__(self, directory: str):
         self.started_ns = time.time_ns()
-        self.entries: Dict[str, tuple] = {}
-        self._listing: Optional[tuple] = None  # (crc32, length, files) of git's listing
         self.changed = False
-        self.path: Optional[str] = None
-        if not enabled():
-            return
-        from ..catalog import cache_dir
-
         # The directory as given, and where it is: walked paths start with the former.
-        root = "%s\0%s" % (os.path.abspath(directory), directory)
-        self.code = _code_key()
-        digest = "%08x%04x" % (zlib.crc32(os.fsencode(root)), len(root) & 0xFFFF)
-        self.digest = digest
-        self.path = os.path.join(cache_dir(), "scan", "%s-%s.marshal" % (digest, self.code))
-        self.root = root
-        self.entries, self._listing = self._read()
-
-    def _read(self) -> Tuple[Dict[str, tuple], Optional[tuple]]:
-        try:
-            data = marshal.loads(read_regular(self.path, _MAX_BYTES))  # never a FIFO or device
-        except (OSError, ValueError, EOFError, TypeError):  # UnreadableFile is an OSError
-            return {}, None
-        # Another directory whose path has the same digest, or a foreign file: not ours.
-        if not (isinstance(data, tuple) and len(data) == 4 and data[0] == FORMAT
-                and data[1] == self.root and isinstance(data[2], dict)
-                and (data[3] is None or isinstance(data[3], tuple) and len(data[3]) == 3)):
-            return {}, None
-        return data[2], data[3]
+        self.store_ = Store("scan", "%s\0%s" % (os.path.abspath(directory), directory))
+        self.path = self.store_.path
+        data = self.store_.load()
+        ok = isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) \
+            and (data[1] is None or isinstance(data[1], tuple) and len(data[1]) == 3)
+        self.entries: Dict[str, tuple] = data[0] if ok else {}
+        self._listing: Optional[tuple] = data[1] if ok else None  # (crc32, length, files)
 
     def listing(self, raw: bytes) -> Optional[list]:
         """The files kept for this exact listing (walk.list_wanted), or None."""
@@ -147,16 +184,19 @@ class ScanCache:
             self.changed = True
 
     def lookup(self, path: str, st: Optional[os.stat_result]) -> Any:
-        """The stored result for `path`, or MISS."""
+        """The stored result for `path` (its `stamp` set), or MISS."""
         entry = self.entries.get(path)
         if entry is None or st is None or entry[0] != file_key(st):
             return MISS
         try:
-            return _unpack(entry[1])
+            r = _unpack(entry[1])
         except (TypeError, ValueError):
             return MISS
+        r.stamp = entry[0]
+        return r
 
     def store(self, path: str, st: Optional[os.stat_result], result: ScanResult) -> None:
+        """Keep `result` (and set its `stamp`) unless it must not be kept."""
         if self.path is None or st is None:
             return
         if self.started_ns - st.st_mtime_ns < _RACY_NS:
@@ -171,6 +211,7 @@ class ScanCache:
         if old is None or old[0] != key or old[1] != packed:
             self.entries[path] = (key, packed)
             self.changed = True
+        result.stamp = key
 
     def forget(self, path: str) -> None:
         if self.entries.pop(path, None) is not None:
@@ -184,26 +225,5 @@ class ScanCache:
         self.changed = self.changed or bool(gone)
 
     def save(self) -> None:
-        if self.path is None or not self.changed or len(self.entries) > _MAX_ENTRIES:
-            return
-        try:
-            data = marshal.dumps((FORMAT, self.root, self.entries, self._listing))
-        except ValueError:  # a value marshal cannot store: keep no cache rather than fail
-            return
-        directory = os.path.dirname(self.path)
-        tmp = "%s.%d.tmp" % (self.path, os.getpid())
-        try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, self.path)
-            for name in os.listdir(directory):  # this directory's caches of other scanner versions
-                if name.startswith(self.digest + "-") and name.endswith(".marshal") \
-                        and name != os.path.basename(self.path):
-                    os.unlink(os.path.join(directory, name))
-        except OSError:  # read-only home, full disk: the next run scans again
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        if self.changed and len(self.entries) <= _MAX_ENTRIES:
+            self.store_.save((self.entries, self._listing))

@@ -89,6 +89,9 @@ class ScanResult:
     unprefixed_keys: list = field(default_factory=list)
     # Duplicate keys in a JSON object: (key, line, column).
     duplicate_keys: list = field(default_factory=list)
+    # The file's cache key (scan/cache.py) when this result is, or may be, kept between
+    # runs; None for a file that never is (a secret in it, just modified, named by hand).
+    stamp: Optional[tuple] = None
 
     def suppressed(self, check: str, line: Optional[int]) -> bool:
         if line is None or not self.suppressions:
