@@ -11,7 +11,7 @@ from .release import release_facts
 
 # Bump when the catalog data changes shape, or a reader finds more in the same
 # source (invalidates caches).
-FORMAT = 11
+FORMAT = 12
 
 _CORE_FILES = (
     "version.py",

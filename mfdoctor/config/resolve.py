@@ -366,7 +366,7 @@ def resolve(env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
     if files is None:
         files = config_files(env, cwd, local_dir, local_file, read_local=catalog.reads_local_file,
                              release=catalog.version)
-        apply_config_loader(catalog, env, files)
+        apply_config_loader(catalog, env, files, cwd)
     register_secrets(env, files)
     rep = _Replayer(catalog, env, cwd, files)
     rep.run(catalog.program)

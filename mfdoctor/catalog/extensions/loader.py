@@ -52,11 +52,60 @@ def find_config_loader(org_init: str, module: str, roots: dict) -> Optional[dict
     if loader is None:
         return out
     out["loader_module"] = loader_mod
-    for node in loader[1].body:
+    out.update(_constants(loader[1], _CONSTANTS))
+    out["modelled"] = all(f in out for f in _CONSTANTS.values())
+    out["expands_home"] = _expands_home(loader[1])
+    perimeter = _perimeter(loader_mod, loader[1], roots)
+    if perimeter:
+        out["perimeter"] = perimeter
+    return out
+
+
+def _constants(tree: ast.Module, fields: dict) -> dict:
+    """{field: value} of the module-level string constants named in `fields`."""
+    out = {}
+    for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            field = _CONSTANTS.get(node.targets[0].id)
+            field = fields.get(node.targets[0].id)
             ok, value = literal_json(node.value)
             if field and ok and isinstance(value, str):
                 out[field] = value
-    out["modelled"] = all(f in out for f in _CONSTANTS.values())
     return out
+
+
+def _expands_home(tree: ast.Module) -> bool:
+    """Whether the function that reads METAFLOW_HOME expands `~` in it: Outerbounds'
+    `read_config_from_local` does `Path(os.environ.get("METAFLOW_HOME", ...))` and
+    never calls expanduser, so `METAFLOW_HOME=~/alt` names a directory `~` under the
+    current one. A loader that mentions no METAFLOW_HOME counts as expanding."""
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        inner = list(ast.walk(node))
+        if any(isinstance(n, ast.Constant) and n.value == "METAFLOW_HOME" for n in inner):
+            return any(isinstance(n, ast.Attribute) and n.attr == "expanduser" for n in inner)
+    return True
+
+
+# Outerbounds' perimeter file (plugins/perimeters.py): `ob_config[_<PROFILE>].json` in
+# $OBP_CONFIG_DIR, else $METAFLOW_HOME (both expanded), whose perimeter URL replaces the
+# profile's OBP_METAFLOW_CONFIG_URL.
+_PERIMETER = {"CURRENT_PERIMETER_KEY": "key", "CURRENT_PERIMETER_URL": "url_key",
+              "CURRENT_PERIMETER_URL_LEGACY_KEY": "legacy_url_key"}
+
+
+def _perimeter(loader_mod: str, tree: ast.Module, roots: dict) -> Optional[dict]:
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or not any("perimeter" in a.name for a in node.names):
+            continue
+        mod = resolve_relative(loader_mod, False, node.level, node.module)
+        path = module_file(mod, roots)
+        parsed = try_parse_file(path) if path else None
+        if parsed is None:
+            return None
+        out = _constants(parsed[1], _PERIMETER)
+        strings = {n.value for n in ast.walk(parsed[1]) if isinstance(n, ast.Constant)}
+        if len(out) == len(_PERIMETER) and {"OBP_CONFIG_DIR", "ob_config.json"} <= strings:
+            return dict(out, module=mod, dir_env="OBP_CONFIG_DIR", file="ob_config")
+        return None
+    return None
