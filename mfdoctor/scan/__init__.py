@@ -251,10 +251,11 @@ def _scan_directory(cands: List[str], jobs: int, pending: List[Tuple[str, bool]]
     files with METAFLOW_ in them; each is parsed as grep reports it, unless it is
     unchanged since the last run (cache.py). Metaflow config files, and every file when
     there is no working grep, go to `pending`."""
-    configs = [f for f in cands if is_metaflow_config_path(f)]
+    configs, others = [], []
+    for f in cands:
+        (configs if is_metaflow_config_path(f) else others).append(f)
     # Regular files only, git or not: a FIFO would block any reader (grep skips them itself).
     pending.extend((f, False) for f in regular_only(configs))
-    others = [f for f in cands if not is_metaflow_config_path(f)]
     hits = GrepHits(others, jobs)
     results: List[ScanResult] = []
     found = set()
