@@ -50,7 +50,10 @@ if "--cli" in sys.argv:
                     walk(c, ("%s_%s" % (prefix, sub.upper())).replace("-", "_"),
                          click.Context(c, info_name=sub, parent=ctx))
 
-    walk(cli.start, "METAFLOW", click.Context(cli.start, info_name="flow.py", auto_envvar_prefix="METAFLOW"))
+    root = cli.start
+    while not isinstance(root, click.BaseCommand):  # 2.12.x wraps it: @tracing.cli_entrypoint
+        root = root.__wrapped__
+    walk(root, "METAFLOW", click.Context(root, info_name="flow.py", auto_envvar_prefix="METAFLOW"))
 
 print(json.dumps({"globals": g, "all_configs": sorted(f._all_configs), "cli": sorted(names),
                   "version": getattr(__import__("metaflow"), "__version__", None)}))

@@ -228,7 +228,7 @@ def test_names_netflixext_reads_in_code_it_generates_are_known(venvs, tmp_path):
     assert alarms == [], "%d false alarms over %d names: %s" % (len(alarms), len(real["reads"]), alarms)
 
 
-@pytest.mark.parametrize("setup", ["mf-2.9.15", "mf-2.19.39", "netflixext"])
+@pytest.mark.parametrize("setup", ["mf-2.9.15", "mf-2.12.35", "mf-2.19.39", "netflixext"])
 def test_lint_fails_exactly_when_import_fails(setup, venvs, tmp_path):
     venv = venvs[setup]
     wrong = []

@@ -29,7 +29,7 @@ BUILD = "1"  # bump when the way venvs are built changes
 # mfdoctor's runtime requirements for running it from the repo with a venv's python.
 MFD_DEPS = ["typer==0.28.0", "rich==15.0.0", "PyYAML==6.0.4"]
 
-SETUPS = ["mf-2.9.15", "mf-2.12.39", "mf-2.15.21", "mf-2.19.39",
+SETUPS = ["mf-2.9.15", "mf-2.12.35", "mf-2.12.39", "mf-2.15.21", "mf-2.19.39",
           "netflixext", "ob-ext", "checkpoint", "ray"]
 
 
