@@ -6,7 +6,7 @@ rules of the services behind some keys: the Azure sysroot as parse_azure_full_pa
 reads it, the blob endpoint as the Azure SDK reads it (http with a token
 credential), the Key Vault prefix, container image references as a container runtime
 parses them; and, for one file, a Key Vault and a storage account in different
-clouds. A value holding an unrendered template
+clouds, and the Key Vault ids of `secrets` decorator specs (decospecs.py). A value holding an unrendered template
 placeholder is unknown: only what its literal part decides is checked (a scheme
 before the placeholder is wrong whatever the placeholder becomes).
 """
@@ -18,7 +18,9 @@ from typing import List, Optional
 from ..findings import ERROR, OK, SKIPPED, Finding, Location
 from .. import ids
 from .azure_static import check_endpoint, check_images, check_sysroot, check_vault_cloud, check_vault_prefix
-from .azure_static.keys import DERIVED_ROOT_KEYS, ENDPOINT_KEY, IMAGE_KEYS, REGISTRY_KEY, SYSROOT_KEY
+from .azure_static.keys import (DERIVED_ROOT_KEYS, ENDPOINT_KEY, IMAGE_KEYS, REGISTRY_KEY,
+                                SECRETS_BACKEND_KEY, SYSROOT_KEY)
+from .decospecs import check_decospecs_secrets, is_decospecs_key
 from .keyvault_ids import VAULT_PREFIX_KEY
 from .messages import quote
 
@@ -50,13 +52,25 @@ def file_value_findings(name: str, value: str, location: Optional[Location], *,
     return _not_ok(check_vault_prefix(value, key=name, **kw))
 
 
-def file_pair_findings(values: dict) -> List[Finding]:
-    """Rules over two values set in one file: {name: (value, location)}, literal values
-    only. A Key Vault and a storage account in different clouds."""
-    if VAULT_PREFIX_KEY not in values or ENDPOINT_KEY not in values:
-        return []
-    (prefix, loc), (endpoint, _) = values[VAULT_PREFIX_KEY], values[ENDPOINT_KEY]
-    return check_vault_cloud(prefix, endpoint, loc)
+def file_pair_findings(values: dict, res) -> List[Finding]:
+    """Rules over several values of one file: values {name: (value, location)}, its
+    literal values; `res` the resolution, for what the file does not set. A Key Vault
+    and a storage account in different clouds (both set here); the Key Vault ids of
+    `secrets` decorator specs (with the file's default backend and vault prefix, else
+    the effective ones)."""
+    out: List[Finding] = []
+    if VAULT_PREFIX_KEY in values and ENDPOINT_KEY in values:
+        (prefix, loc), (endpoint, _) = values[VAULT_PREFIX_KEY], values[ENDPOINT_KEY]
+        out += check_vault_cloud(prefix, endpoint, loc)
+    specs = [(n, v) for n, v in values.items() if is_decospecs_key(n) and "secrets:" in v[0]]
+    if specs:
+        def setting(key):
+            return values[key][0] if key in values else res.value(key)
+
+        for name, (value, loc) in specs:
+            out += check_decospecs_secrets(name, value, loc, default_backend=setting(SECRETS_BACKEND_KEY),
+                                           vault_prefix=setting(VAULT_PREFIX_KEY))
+    return out
 
 
 def template_value_findings(name: str, value: str, placeholder: str,

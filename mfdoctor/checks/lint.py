@@ -90,7 +90,8 @@ def _add_oks(findings: List[Finding], oks: Dict[str, str]) -> List[Finding]:
     failing = {f.check for f in findings if f.severity in (ERROR, WARNING)}
     if ids.CONFIG_PROFILE_MISSING in failing:
         failing.add(ids.CONFIG_FILE_INVALID)  # a missing profile file did not "load cleanly"
-    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX, ids.AZURE_IMAGE}:
+    if failing & {ids.AZURE_SYSROOT, ids.AZURE_ENDPOINT, ids.AZURE_VAULT_PREFIX, ids.AZURE_IMAGE,
+                  ids.AZURE_SECRET_ID}:
         failing.add(ids.CONFIG_INVALID_VALUE)  # a value in a file failed a service rule
     for check, msg in oks.items():
         if check not in failing:
@@ -318,7 +319,7 @@ def _lint_result(r: ScanResult, res, index: NameIndex, settings):
             if p.at_value and o.value_line:
                 loc = Location(path, o.value_line, o.value_column)
             keep(_finding(p, o.name, loc), o.line, o.value_line)
-    for f in file_pair_findings(literal):
+    for f in file_pair_findings(literal, res):
         keep(f, f.location.line if f.location else None)
     if r.metaflow_config or config_keys:
         # Names already checked above; here: unprefixed, env-only and duplicate keys

@@ -33,7 +33,7 @@ def context_key(res, index, settings) -> Optional[str]:
     tree = index.tree
     if tree is not None:
         parts.append(repr((sorted(tree.params), sorted(tree.options), sorted(tree.extension),
-                           sorted(tree.where.items()))))
+                           sorted(tree.where.items()), sorted(tree.spelled.items()))))
     for name, rk in res.keys.items():
         # A secret's value never reaches even a digest; its presence is enough here.
         value = (rk.value is not None) if rk.secret else rk.value

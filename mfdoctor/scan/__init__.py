@@ -68,6 +68,14 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
         occs = scan_dockerfile(text, li)
     elif kind == "yaml":
         occs = scan_yaml(text, li, problems)
+    elif kind == "json" and not metaflow_config and _is_cloudformation(text):
+        # A CloudFormation template in JSON: its ECS `Environment` entries and the shell
+        # of its `UserData` (`Fn::Join` fragments) are read as in a YAML template (JSON
+        # is YAML); the JSON reading when PyYAML cannot read it.
+        occs = scan_yaml(text, li, problems)
+        if problems:
+            problems.clear()
+            occs = scan_json(text, li, problems, path, result, metaflow_config)
     elif kind == "json":
         occs = scan_json(text, li, problems, path, result, metaflow_config)
     elif kind == "python" or kind == "tiltfile":
@@ -86,6 +94,10 @@ def scan_text(text: str, kind: str, path: str = "<text>", metaflow_config: Optio
     result.occurrences = occs
     result.suppressions = find_suppressions(text)
     return result
+
+
+def _is_cloudformation(text: str) -> bool:
+    return '"AWSTemplateFormatVersion"' in text[:4096] or ('"Resources"' in text and '"Fn::' in text)
 
 
 def _scan_terraform(text: str, li, problems: list, path: str, result: ScanResult) -> list:

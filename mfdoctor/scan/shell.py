@@ -298,13 +298,15 @@ def scan_commands(text: str, start: int, end: int, sink: _Sink, fold_newlines: b
 
 def shell_occurrences(text: str, li: LineIndex, start: int = 0, end: Optional[int] = None,
                       fold_newlines: bool = False, out: Optional[list] = None,
-                      readers: Optional[dict] = None) -> list:
-    """Occurrences in text[start:end] read as shell (positions in `text`). readers: see
-    `_Sink`."""
+                      readers: Optional[dict] = None,
+                      at: Optional[Callable[[int], int]] = None) -> list:
+    """Occurrences in text[start:end] read as shell (positions in `text`, or where `at`
+    maps an offset of `text` to in the text `li` indexes: a script joined from pieces).
+    readers: see `_Sink`."""
     out = [] if out is None else out
     try:
         scan_commands(text, start, len(text) if end is None else end,
-                      _Sink(li, out, lambda o: o, readers), fold_newlines)
+                      _Sink(li, out, at or (lambda o: o), readers), fold_newlines)
     except RecursionError:  # pragma: no cover - depth is bounded; belt and braces
         pass
     return out

@@ -2,7 +2,8 @@
 GitHub Actions `env:` maps, docker-compose `environment:` (map and `- NAME=value`
 list), Helm values (any mapping whose key is a METAFLOW_ name), and the shell of
 `run:`, `script:`, `command:`, `args:`, `entrypoint:` and CloudFormation
-`UserData`/`Fn::Base64` strings, read by the shell lexer.
+`UserData`/`Fn::Base64` strings (a `Fn::Join` of fragments as one script, see cfn.py),
+read by the shell lexer.
 
 Not settings: comments (`# - name: METAFLOW_SERVICE`) and CI expressions
 (`${{ secrets.METAFLOW_X }}` names a CI secret; the key it is assigned to is
@@ -21,6 +22,7 @@ import bisect
 import re
 
 from .. import ids
+from .cfn import join_parts, joined_text
 from .generic import merge
 from .model import K8S_ENV, YAML_LIST, YAML_MAP, FileProblem, Occurrence
 from .shell import shell_occurrences
@@ -116,7 +118,11 @@ class _Walk:
         from yaml.nodes import ScalarNode
 
         if not isinstance(node, ScalarNode):
-            return None, False, None
+            join = join_parts(node)
+            if join is None:
+                return None, False, None
+            value = joined_text(join[0], join[1], self.text)[0]  # `Value: !Join [...]`
+            return value, True, find_template(value)
         if node.tag == _NULL_TAG and not node.style:  # plain null ('' style from libyaml)
             return None, False, None
         value = node.value
@@ -155,6 +161,13 @@ class _Walk:
             if id(n) in seen:  # an alias of a node already read
                 continue
             seen.add(id(n))
+            join = join_parts(n)
+            if join is not None:  # UserData from a list of strings: one script
+                script, track = joined_text(join[0], join[1], self.text)
+                if "METAFLOW_" in script and track:
+                    shell_occurrences(script, self.li, out=self.occs, readers=_READERS,
+                                      at=lambda o, t=track: t[o] if o < len(t) else t[-1])
+                continue
             if isinstance(n, ScalarNode):
                 if "METAFLOW_" not in n.value:
                     continue
