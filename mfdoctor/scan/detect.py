@@ -30,6 +30,20 @@ _NAMES = {"makefile": "makefile", "gnumakefile": "makefile", "justfile": "justfi
           ".justfile": "justfile", "tox.ini": "tox", "tiltfile": "tiltfile"}
 
 
+# The two-part extensions of Terraform's JSON syntax.
+_COMPOUND_EXT = (".tf.json", ".tfvars.json")
+# Base names (lower case) whose kind kind_from_name decides before, or besides, their
+# extension: whole names and the prefixes it tests.
+NAMED_BASES = tuple(_NAMES) + tuple(_SHELL_NAMES) + ("dockerfile", "containerfile", ".env", "env",
+                                                   "tiltfile")
+
+
+def extension_decides(low_base: str) -> bool:
+    """Whether kind_from_name of this lower-case base name follows from its extension
+    alone, so that one answer holds for every such name with that extension."""
+    return not low_base.startswith(NAMED_BASES) and not low_base.endswith(_COMPOUND_EXT)
+
+
 def kind_from_name(path: str) -> Optional[str]:
     # Called for every file of a walked tree: string tests, no regex.
     base = path[path.rfind("/") + 1:]
@@ -41,7 +55,7 @@ def kind_from_name(path: str) -> Optional[str]:
     named = _NAMES.get(low)
     if named is not None:
         return named
-    if low.endswith((".tf.json", ".tfvars.json")):
+    if low.endswith(_COMPOUND_EXT):
         return "terraform"
     fast = _FAST.get(ext)
     if fast is not None and not low.startswith(("dockerfile", "containerfile", ".env.", "env.")):

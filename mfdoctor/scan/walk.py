@@ -22,7 +22,7 @@ import stat
 import subprocess
 from typing import Iterator, List, Optional, Tuple
 
-from .detect import kind_from_name
+from .detect import extension_decides, kind_from_name
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
@@ -114,11 +114,6 @@ def list_files(directory: str) -> Tuple[List[str], bool, list]:
     return plain_walk(directory, errors), False, errors
 
 
-# Base names whose kind does not follow from the extension alone (see detect.py).
-_NAMED_BASES = ("dockerfile", "containerfile", ".env", "env", "tiltfile", "makefile", "gnumakefile",
-                "justfile", ".justfile", "tox.ini", ".bash", ".profile", ".zsh")
-
-
 def wanted(paths: List[str]) -> List[str]:
     """The paths of a type the lint reads (by name), plus extensionless files
     (maybe scripts: their shebang is checked if grep finds a name in them)."""
@@ -136,7 +131,7 @@ def wanted(paths: List[str]) -> List[str]:
                 out.append(p)
             continue
         low = base.lower()
-        if low.startswith(_NAMED_BASES) or low.endswith(".json"):
+        if not extension_decides(low):
             if kind_from_name(p) is not None:
                 out.append(p)
             continue

@@ -409,3 +409,22 @@ def test_thousands_of_files_in_a_directory(tmp_path):
         (tmp_path / ("f%04d.sh" % i)).write_text("export METAFLOW_USER=u%d\n" % i if i % 300 == 0 else "x=1\n")
     results, _ = scan_paths([str(tmp_path)])
     assert len(results) == 10
+
+
+def test_the_walk_keeps_exactly_the_files_kind_from_name_reads():
+    """walk.wanted answers once per extension for speed; it must keep exactly the files
+    detect.kind_from_name reads (and extensionless ones), whatever the name looks like,
+    in any order (a first name with an extension must not decide for the others)."""
+    from mfdoctor.scan.walk import wanted
+
+    stems = ["app", "Dockerfile", "dockerfile.dev", "Containerfile", ".env", "env", "env.prod",
+             ".env.local", "Tiltfile", "tiltfile.dev", "Makefile", "GNUmakefile", "justfile",
+             ".justfile", "tox", ".bashrc", ".bash_profile", ".profile", ".zshrc", "main.tf",
+             "vars.tfvars", "README", "x.dockerfile", "ci.containerfile", "deploy"]
+    exts = ["", ".py", ".json", ".yaml", ".yml", ".sh", ".env", ".md", ".csv", ".ini", ".txt",
+            ".tf", ".tfvars", ".tftpl", ".tpl", ".mk", ".just", ".dockerfile", ".PY", ".Json"]
+    names = ["d/%s%s" % (s, e) for s in stems for e in exts] + ["d/tox.ini", "d/.envrc", "d/.zshenv"]
+    expected = [p for p in names if kind_from_name(p) is not None or "." not in p.rsplit("/", 1)[1]]
+    assert wanted(names) == expected
+    assert wanted(list(reversed(names))) == list(reversed(expected))
+    assert len(expected) > 100 and len(expected) < len(names)  # both sides are exercised
