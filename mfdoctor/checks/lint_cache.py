@@ -6,8 +6,9 @@ file that may be kept: no secret in it, not just modified) and on everything the
 read: the key catalog, the effective configuration (values and defaults: a default may
 be derived from the environment), the settings, and the names the tree's flows define.
 All of that is one `context` digest; a stored entry is used only for the same stamp and
-the same context. Findings are stored as their fields (messages already redacted) and
-built again through `Finding`, which redacts them once more with today's secrets.
+the same context. Findings are stored as their JSON dicts (`Finding.to_dict`: messages already redacted)
+and built again with `Finding.from_dict`, which redacts them once more with today's
+secrets.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import zlib
 from typing import List, Optional, Tuple
 
-from ..findings import Finding, Location
+from ..findings import Finding
 from ..scan.cache import Store
 from ..scan.model import ScanResult
 
@@ -42,18 +43,6 @@ def context_key(res, index, settings) -> Optional[str]:
     return "%08x%08x" % (zlib.crc32(text.encode("utf-8", "surrogateescape")), len(text))
 
 
-def _pack(f: Finding) -> tuple:
-    loc = f.location
-    return (f.check, f.severity, f.message, f.key, f.fix, f.suggestion,
-            None if loc is None else (loc.path, loc.line, loc.column), f.detail or None)
-
-
-def _unpack(t: tuple) -> Finding:
-    check, severity, message, key, fix, suggestion, loc, detail = t
-    return Finding(check, severity, message, key=key, fix=fix, suggestion=suggestion,
-                   location=None if loc is None else Location(*loc), detail=dict(detail or {}))
-
-
 class FindingsCache:
     def __init__(self, paths: List[str], context: Optional[str]):
         self.context = context
@@ -75,15 +64,15 @@ class FindingsCache:
         if entry is None or entry[0] != r.stamp or entry[1] != self.context:
             return None
         try:
-            return [_unpack(t) for t in entry[2]], entry[3], entry[4]
-        except (TypeError, ValueError):
+            return [Finding.from_dict(d) for d in entry[2]], entry[3], entry[4]
+        except (TypeError, ValueError, KeyError):
             return None
 
     def keep(self, r: ScanResult, findings: list, names: int, values: int) -> None:
         if self.store is None or r.stamp is None:
             return
         self.seen.add(r.path)
-        entry = (r.stamp, self.context, tuple(_pack(f) for f in findings), names, values)
+        entry = (r.stamp, self.context, [f.to_dict() for f in findings], names, values)
         try:
             marshal.dumps(entry)
         except ValueError:  # a detail marshal cannot store: this file is checked every run

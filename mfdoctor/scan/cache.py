@@ -164,9 +164,9 @@ class ScanCache:
         self.started_ns = time.time_ns()
         self.changed = False
         # The directory as given, and where it is: walked paths start with the former.
-        self.store_ = Store("scan", "%s\0%s" % (os.path.abspath(directory), directory))
-        self.path = self.store_.path
-        data = self.store_.load()
+        self._store = Store("scan", "%s\0%s" % (os.path.abspath(directory), directory))
+        self.path = self._store.path
+        data = self._store.load()
         ok = isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], dict) \
             and (data[1] is None or isinstance(data[1], tuple) and len(data[1]) == 3)
         self.entries: Dict[str, tuple] = data[0] if ok else {}
@@ -226,4 +226,4 @@ class ScanCache:
 
     def save(self) -> None:
         if self.changed and len(self.entries) <= _MAX_ENTRIES:
-            self.store_.save((self.entries, self._listing))
+            self._store.save((self.entries, self._listing))
